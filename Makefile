@@ -1,0 +1,53 @@
+# SalesPlan: `make run` (set up and run with demo data) and `make test` (set up and pass the tests).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup messages lint format clean help
+
+help:
+	@echo "make run    set up .venv, migrate, load demo data, start web + Celery worker + beat"
+	@echo "make test   set up .venv, lint, check migrations, run the whole test suite"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP) messages
+
+# Compile the translation catalogues (French ships with the app).
+messages: $(STAMP)
+	DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv --verbosity 0
+
+run: setup
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
+	@echo
+	@echo "SalesPlan is starting at http://$(HOST):$(PORT)/  (Ctrl+C stops web, worker and beat)"
+	@echo
+	PATH="$(CURDIR)/$(BIN):$$PATH" DEBUG=$${DEBUG:-true} HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=salesplan.test_settings
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) var/salesplan.sqlite3* var/test-salesplan* var/celery-broker var/staticfiles

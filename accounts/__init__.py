@@ -1,0 +1,1 @@
+"""Accounts: users, regions, teams, the reporting line, roles and the visibility rule."""

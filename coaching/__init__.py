@@ -1,0 +1,1 @@
+"""Coaching: annual plans and their review, checkpoints, reviews, cadence and reminders."""

@@ -1,0 +1,1 @@
+"""KPIs: metric catalogue, targets, actuals, activities, opportunities and the plan-versus-actual engine."""

@@ -1,0 +1,16 @@
+"""Root URLs: the home page, each app's pages, and the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from accounts.views import HomeView
+
+admin.site.site_header = _("SalesPlan administration")
+admin.site.site_title = _("SalesPlan admin")
+
+urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    path("", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,1 @@
+"""Targeting: segments and customer profiles, priority tiers, accounts, contacts, named-account lists."""
