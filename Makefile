@@ -23,9 +23,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 setup: $(STAMP) messages
 
-# Compile the translation catalogues (French ships with the app).
+# Compile the translation catalogues (French ships with the app): GNU gettext when the machine has it,
+# else polib (pure Python), so that a machine with only Python 3.11 gets the same .mo files.
 messages: $(STAMP)
-	DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv --verbosity 0
+	@if command -v msgfmt >/dev/null; then \
+	  DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var --verbosity 0; \
+	else \
+	  $(BIN)/python -c "import glob, polib; [polib.pofile(p).save_as_mofile(p[:-2] + 'mo') for p in glob.glob('locale/*/LC_MESSAGES/*.po')]"; \
+	fi
 
 run: setup
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput

@@ -106,7 +106,7 @@ class UserAdmin(DjangoUserAdmin):
                 "fields": ["email", "display_name", "usable_password", "password1", "password2"],
                 "description": _(
                     "Leave password-based authentication off to send the person an invitation "
-                    "to choose their own password (action “Send invitation” on the list)."
+                    "to choose their own password (action “Send invitation e-mail” on the list)."
                 ),
             },
         ),

@@ -72,7 +72,11 @@ class Team(models.Model):
         verbose_name = _("team")
         verbose_name_plural = _("teams")
         constraints = [
-            models.UniqueConstraint(fields=["region", "name"], name="team_name_unique_in_region"),
+            models.UniqueConstraint(
+                fields=["region", "name"],
+                name="team_name_unique_in_region",
+                violation_error_message=_("This region already has a team with that name."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -182,7 +186,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="user_email_unique_case_insensitive"),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_unique_case_insensitive",
+                violation_error_message=_("A user with this e-mail address already exists."),
+            ),
         ]
 
     def __str__(self) -> str:

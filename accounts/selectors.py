@@ -59,7 +59,7 @@ def user_can_change(*, viewer: User, target: User) -> bool:
 
 
 def owned_by_visible(*, viewer: User, queryset: QuerySet, owner_field: str = "owner") -> QuerySet:
-    """Filter any queryset of owned records (plans, accounts, activities...) down to what the viewer may see."""
+    """Filter a queryset of owned records (plans, accounts, activities...) down to what the viewer may see."""
     if viewer.role == Role.ADMIN:
         return queryset
     return queryset.filter(**{f"{owner_field}__in": users_visible_to(viewer=viewer).values("pk")})
