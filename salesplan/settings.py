@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "django_celery_beat",
+    "simple_history",
     # Our apps; dependencies point one way: coaching -> kpis -> targeting -> accounts.
     "accounts",
     "targeting",

@@ -12,5 +12,6 @@ admin.site.site_title = _("SalesPlan admin")
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("", include("accounts.urls")),
+    path("targeting/", include("targeting.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,3 @@
+"""URLs of the imports pages of the targeting app."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the segments pages of the targeting app."""
+
+urlpatterns: list = []

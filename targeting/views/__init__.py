@@ -1,0 +1,1 @@
+"""Views of the targeting app, one module per area."""
