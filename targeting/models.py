@@ -298,9 +298,15 @@ class ContactLevelRule(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["industry", "employees_min"],
+                condition=Q(industry__isnull=False),
                 name="contact_level_rule_unique_band",
-                nulls_distinct=False,
                 violation_error_message=_("A rule for this industry and lower bound already exists."),
+            ),
+            models.UniqueConstraint(
+                fields=["employees_min"],
+                condition=Q(industry__isnull=True),
+                name="contact_level_rule_unique_band_any_industry",
+                violation_error_message=_("A rule for any industry with this lower bound already exists."),
             ),
             models.CheckConstraint(
                 condition=Q(employees_max__isnull=True) | Q(employees_min__lte=models.F("employees_max")),

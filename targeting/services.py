@@ -57,7 +57,7 @@ def account_save(*, account: Account, by: User, reason: str = "") -> Account:
     account.full_clean()
     with transaction.atomic():
         account._change_reason = reason or None
-        account.history_user = by  # read by simple-history instead of a thread-local request
+        account._history_user = by  # read by simple-history (no request middleware needed)
         account.save()
         tiers_recompute(accounts=Account.objects.filter(pk=account.pk))
     account.refresh_from_db()
@@ -87,7 +87,7 @@ def account_set_tier_override(*, account: Account, tier: str, reason: str, by: U
 def account_delete(*, account: Account, by: User) -> None:
     _require(can_change_account(user=by, account=account), _("You cannot delete this account."))
     account._change_reason = _("Deleted")
-    account.history_user = by
+    account._history_user = by
     account.delete()
 
 
