@@ -195,6 +195,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=10),
         "options": {"expires": 3600},
     },
+    # First day of each month, 02:30: store plan versus actual for the month that has just closed.
+    "kpis-plan-actual-month-end": {
+        "task": "kpis.tasks.plan_actual_month_end",
+        "schedule": crontab(day_of_month=1, hour=2, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------------

@@ -169,6 +169,12 @@ class Account(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=AccountStatus.choices, default=AccountStatus.PROSPECT
     )
+    client_since = models.DateField(
+        _("client since"), null=True, blank=True, help_text=_("When the company became a client (new-client counts).")
+    )
+    client_until = models.DateField(
+        _("client until"), null=True, blank=True, help_text=_("When a former client left (retention).")
+    )
     products_held = models.PositiveSmallIntegerField(_("products held"), default=0)
     is_high_value = models.BooleanField(_("high-value"), default=False)
     must_keep = models.BooleanField(_("must keep"), default=False)
@@ -202,6 +208,11 @@ class Account(models.Model):
                 Lower("legal_name"),
                 name="account_legal_name_unique",
                 violation_error_message=_("An account with this legal name already exists."),
+            ),
+            models.CheckConstraint(
+                condition=Q(client_until__isnull=True) | Q(client_since__isnull=True) | Q(client_until__gte=models.F("client_since")),
+                name="account_client_dates_ordered",
+                violation_error_message=_("A client cannot leave before becoming a client."),
             ),
             models.CheckConstraint(
                 condition=Q(tier_override="") | ~Q(tier_override_reason=""),

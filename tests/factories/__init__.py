@@ -2,9 +2,9 @@
 
 
 def all_factories() -> dict:
-    from tests.factories import accounts, targeting
+    from tests.factories import accounts, kpis, targeting
 
-    modules = [accounts, targeting]
+    modules = [accounts, targeting, kpis]
     found = {}
     for module in modules:
         for value in vars(module).values():

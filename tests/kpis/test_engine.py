@@ -1,0 +1,238 @@
+"""The funnel and plan-versus-actual engine on hand-built data, against the real database."""
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from django.utils import timezone
+
+from kpis import selectors, services
+from kpis.calculations import parse_period
+from kpis.models import (
+    ActivityKind,
+    MetricKind,
+    MetricSource,
+    MetricUnit,
+    PlanActual,
+    Scope,
+    Stage,
+)
+from targeting.models import PlayingField
+from tests.factories.kpis import (
+    ActivityFactory,
+    BalanceSnapshotFactory,
+    DistributionFactory,
+    ForecastFactory,
+    MetricFactory,
+    OpportunityFactory,
+    TargetFactory,
+)
+from tests.factories.targeting import AccountFactory
+
+pytestmark = pytest.mark.django_db
+Q1 = parse_period("2026-Q1")
+
+
+@pytest.fixture
+def q1_activity(org):
+    """rm_a1 in Q1 2026: 10 conversations, 3 appointments (2 first), 1 proposal; 2 deals won (1000 in 30
+    days, 3000 in 50 days) and 1 lost. Outside Q1: one conversation in April. rm_a1_peer: 5 conversations."""
+    rm, peer = org.rm_a1, org.rm_a1_peer
+    top = AccountFactory(owner=rm, playing_field=PlayingField.TOP_DOWN)
+    bottom = AccountFactory(owner=rm, playing_field=PlayingField.BOTTOM_UP)
+    ActivityFactory.create_batch(6, owner=rm, account=top, date=date(2026, 2, 1))
+    ActivityFactory.create_batch(4, owner=rm, account=bottom, date=date(2026, 3, 31))
+    ActivityFactory(owner=rm, account=top, date=date(2026, 4, 1))
+    ActivityFactory(owner=rm, account=top, kind=ActivityKind.APPOINTMENT, is_first_appointment=True)
+    ActivityFactory(owner=rm, account=bottom, kind=ActivityKind.APPOINTMENT, is_first_appointment=True)
+    ActivityFactory(owner=rm, account=top, kind=ActivityKind.APPOINTMENT)
+    ActivityFactory(owner=rm, account=top, kind=ActivityKind.PROPOSAL)
+    OpportunityFactory(owner=rm, account=top, stage=Stage.WON, engage_date=date(2026, 1, 1),
+                       close_date=date(2026, 1, 31), value=D("1000"))
+    OpportunityFactory(owner=rm, account=top, stage=Stage.WON, engage_date=date(2026, 1, 10),
+                       close_date=date(2026, 3, 1), value=D("3000"))
+    OpportunityFactory(owner=rm, account=bottom, stage=Stage.LOST, close_date=date(2026, 2, 15))
+    OpportunityFactory(owner=rm, account=bottom, stage=Stage.WON, close_date=date(2026, 5, 1), value=D("9"))
+    OpportunityFactory(owner=rm, account=bottom, stage=Stage.ENGAGING)
+    ActivityFactory.create_batch(5, owner=peer, date=date(2026, 1, 5))  # fmt: skip
+    return org
+
+
+def _row(rows, owner_id, pf=None):
+    return next(r for r in rows if r.owner.id == owner_id and r.playing_field == pf).funnel
+
+
+def test_funnel_per_rm_on_hand_counted_figures(q1_activity):
+    org = q1_activity
+    f = _row(selectors.funnel(scope=Scope.RM, period=Q1, viewer=None), org.rm_a1.pk)
+    assert (f.conversations, f.appointments, f.first_appointments, f.proposals) == (10, 3, 2, 1)
+    assert (f.won, f.lost, f.won_revenue) == (2, 1, D("4000"))
+    assert f.conversation_to_appointment == D("0.3")
+    assert f.first_appointment_to_proposal == D("0.5")
+    assert f.avg_revenue_per_sale == D("2000")
+    assert f.sales_cycle_mean_days == D("40") and f.cycle_days_median == D("40")
+
+
+def test_funnel_rolls_up_to_team_region_and_bank(q1_activity):
+    org = q1_activity
+    team = _row(selectors.funnel(scope=Scope.TEAM, period=Q1, viewer=None), org.team_a1.pk)
+    assert (team.conversations, team.appointments) == (15, 3)
+    assert team.conversation_to_appointment == D("0.2")
+    region = _row(selectors.funnel(scope=Scope.REGION, period=Q1, viewer=None), org.region_a.pk)
+    bank = _row(selectors.funnel(scope=Scope.BANK, period=Q1, viewer=None), 0)
+    assert region.conversations == bank.conversations == 15
+
+
+def test_funnel_for_an_rm_without_activity_has_no_ratios(q1_activity):
+    f = _row(selectors.funnel(scope=Scope.RM, period=Q1, viewer=None), q1_activity.rm_a2.pk)
+    assert f.conversations == 0 and f.conversation_to_appointment is None and f.closing_ratio is None
+
+
+def test_funnel_split_by_playing_field(q1_activity):
+    rows = selectors.funnel(scope=Scope.RM, period=Q1, viewer=None, split_playing_field=True)
+    top = _row(rows, q1_activity.rm_a1.pk, "top_down")
+    bottom = _row(rows, q1_activity.rm_a1.pk, "bottom_up")
+    assert (top.conversations, top.appointments, top.won, top.lost) == (6, 2, 2, 0)
+    assert (bottom.conversations, bottom.appointments, bottom.won, bottom.lost) == (4, 1, 0, 1)
+
+
+def test_funnel_respects_visibility(q1_activity):
+    rows = selectors.funnel(scope=Scope.RM, period=Q1, viewer=q1_activity.rm_a1)
+    assert [r.owner.id for r in rows] == [q1_activity.rm_a1.pk]
+    assert selectors.funnel(scope=Scope.BANK, period=Q1, viewer=q1_activity.leader_a1) == []
+
+
+def test_all_time_counts_everything(q1_activity):
+    f = _row(selectors.funnel(scope=Scope.RM, period=parse_period(None), viewer=None), q1_activity.rm_a1.pk)
+    assert (f.conversations, f.won) == (11, 3)
+
+
+def _metric(**kw):
+    return MetricFactory(**kw)
+
+
+def test_balance_actual_is_the_latest_snapshot_not_a_sum(org):
+    loans = _metric(code="loans", kind=MetricKind.BALANCE, unit=MetricUnit.MONEY, source=MetricSource.BALANCE)
+    a, b = AccountFactory(owner=org.rm_a1), AccountFactory(owner=org.rm_a1)
+    for account, jan, feb in ((a, "100", "110"), (b, "200", "210")):
+        BalanceSnapshotFactory(account=account, metric=loans, month_end=date(2026, 1, 31), balance=D(jan))
+        BalanceSnapshotFactory(account=account, metric=loans, month_end=date(2026, 2, 28), balance=D(feb))
+    # baseline 300 → 420 at year end: February's plan is 320
+    TargetFactory(user=org.rm_a1, metric=loans, value=D("420"), baseline=D("300"))
+    row = next(r for r in selectors.plan_vs_actual(scope=Scope.RM, year=2026, month=2, viewer=None,
+                                                    metrics=[loans]) if r.owner.id == org.rm_a1.pk)  # fmt: skip
+    assert (row.plan, row.actual, row.variance, row.attainment, row.status) == (
+        D("320"), D("320"), D("0"), D("1"), "on_track"
+    )
+    jan = selectors.actuals(metric=loans, scope=Scope.RM, period=parse_period("2026-01"), viewer=None)
+    assert jan[org.rm_a1.pk] == D("300")
+
+
+def test_flow_plan_follows_a_custom_distribution(org):
+    conversations = _metric(code="conv", source=MetricSource.CONVERSATIONS)
+    seasonal = DistributionFactory(weights=[2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0])
+    TargetFactory(user=org.rm_a1, metric=conversations, value=D("1200"), distribution=seasonal)
+    ActivityFactory.create_batch(3, owner=org.rm_a1, date=date(2026, 2, 2))
+    rows = selectors.plan_vs_actual(scope=Scope.RM, year=2026, month=2, viewer=None, metrics=[conversations])
+    row = next(r for r in rows if r.owner.id == org.rm_a1.pk)
+    assert (row.plan, row.actual, row.status) == (D("300"), D("3"), "off_track")
+    peer = next(r for r in rows if r.owner.id == org.rm_a1_peer.pk)
+    assert (peer.plan, peer.actual, peer.status) == (None, D("0"), "no_plan")
+
+
+def test_team_and_region_plans_come_from_their_own_targets(org):
+    conversations = _metric(code="conv", source=MetricSource.CONVERSATIONS)
+    TargetFactory(user=None, team=org.team_a1, metric=conversations, value=D("120"))
+    TargetFactory(user=None, region=org.region_a, metric=conversations, value=D("240"))
+    ActivityFactory.create_batch(4, owner=org.rm_a1, date=date(2026, 1, 20))
+    ActivityFactory.create_batch(6, owner=org.rm_a1_peer, date=date(2026, 1, 20))
+    team = selectors.plan_vs_actual(scope=Scope.TEAM, year=2026, month=1, viewer=None, metrics=[conversations],
+                                    owner_ids=[org.team_a1.pk])[0]  # fmt: skip
+    assert (team.plan, team.actual, team.status) == (D("10"), D("10"), "on_track")
+    bank = selectors.plan_vs_actual(scope=Scope.BANK, year=2026, month=1, viewer=None, metrics=[conversations])[0]
+    assert (bank.plan, bank.actual) == (D("20"), D("10"))
+
+
+def test_retention_of_high_value_clients(org):
+    retention = _metric(code="retention", kind=MetricKind.RATIO, unit=MetricUnit.PERCENT,
+                        source=MetricSource.RETENTION)  # fmt: skip
+    for _ in range(3):
+        AccountFactory(owner=org.rm_a1, is_high_value=True, status="active", client_since=date(2020, 1, 1))
+    AccountFactory(owner=org.rm_a1, is_high_value=True, status="former", client_since=date(2020, 1, 1),
+                   client_until=date(2026, 6, 30))
+    AccountFactory(owner=org.rm_a1, is_high_value=True, status="active", client_since=date(2026, 3, 1))  # new
+    AccountFactory(owner=org.rm_a1, is_high_value=False, status="former", client_since=date(2020, 1, 1),
+                   client_until=date(2026, 2, 1))  # fmt: skip
+    may = selectors.actuals(metric=retention, scope=Scope.RM, period=parse_period("2026-05"), viewer=None)
+    year = selectors.actuals(metric=retention, scope=Scope.RM, period=parse_period("2026"), viewer=None)
+    assert may[org.rm_a1.pk] == D("1") and year[org.rm_a1.pk] == D("0.75")
+
+
+def test_forecast_accuracy_compares_forecast_with_actual(org):
+    revenue = _metric(code="won-revenue", unit=MetricUnit.MONEY, source=MetricSource.WON_REVENUE)
+    accuracy = _metric(code="accuracy", kind=MetricKind.RATIO, unit=MetricUnit.PERCENT,
+                       source=MetricSource.FORECAST_ACCURACY, forecast_metric=revenue)  # fmt: skip
+    ForecastFactory(owner=org.rm_a1, metric=revenue, month=date(2026, 1, 1), value=D("1000"))
+    OpportunityFactory(owner=org.rm_a1, stage=Stage.WON, close_date=date(2026, 1, 20), value=D("800"))
+    result = selectors.actuals(metric=accuracy, scope=Scope.RM, period=parse_period("2026-01"), viewer=None)
+    assert result == {org.rm_a1.pk: D("0.8")}
+
+
+def test_product_mix_share(org):
+    from tests.factories.kpis import ProductFactory
+
+    mix = _metric(code="mix-loans", kind=MetricKind.RATIO, unit=MetricUnit.PERCENT,
+                  source=MetricSource.PRODUCT_MIX, product_category="Loans")  # fmt: skip
+    loan, deposit = ProductFactory(category="Loans"), ProductFactory(category="Deposits")
+    OpportunityFactory(owner=org.rm_a1, product=loan, stage=Stage.WON, close_date=date(2026, 1, 5), value=D("300"))
+    OpportunityFactory(owner=org.rm_a1, product=deposit, stage=Stage.WON, close_date=date(2026, 1, 5),
+                       value=D("700"))  # fmt: skip
+    assert selectors.actuals(metric=mix, scope=Scope.RM, period=parse_period("2026"), viewer=None) == {
+        org.rm_a1.pk: D("0.3")
+    }
+
+
+def test_month_end_snapshot_twice_changes_nothing(org):
+    conversations = _metric(code="conv", source=MetricSource.CONVERSATIONS)
+    TargetFactory(user=org.rm_a1, metric=conversations, value=D("120"))
+    ActivityFactory.create_batch(4, owner=org.rm_a1, date=date(2026, 1, 20))
+    first = services.plan_actual_store(year=2026, month=1, now=timezone.now())
+    snapshot = list(PlanActual.objects.order_by("pk").values_list("scope", "scope_id", "actual_to_date", "status"))
+    second = services.plan_actual_store(year=2026, month=1, now=timezone.now())
+    assert first == second == PlanActual.objects.count()
+    assert list(PlanActual.objects.order_by("pk").values_list("scope", "scope_id", "actual_to_date", "status")) == snapshot
+    row = PlanActual.objects.get(scope="rm", scope_id=org.rm_a1.pk, metric=conversations)
+    assert (row.plan_to_date, row.actual_to_date, row.status) == (D("10.00"), D("4.00"), "off_track")
+    ActivityFactory.create_batch(6, owner=org.rm_a1, date=date(2026, 1, 21))
+    services.plan_actual_store(year=2026, month=1, now=timezone.now())
+    row.refresh_from_db()
+    assert (row.actual_to_date, row.status) == (D("10.00"), "on_track")
+
+
+def test_plan_vs_actual_query_count_does_not_grow(org, django_assert_num_queries):
+    conversations = _metric(code="conv", source=MetricSource.CONVERSATIONS)
+    wins = _metric(code="wins", source=MetricSource.WINS)
+    metrics = [conversations, wins]
+
+    def grow(n):
+        for rm in (org.rm_a1, org.rm_a1_peer, org.rm_a2, org.rm_b1):
+            TargetFactory(user=rm, metric=conversations, value=D("100"), year=2026 + n)
+            ActivityFactory.create_batch(n, owner=rm, date=date(2026, 1, 3))
+            OpportunityFactory.create_batch(n, owner=rm, stage=Stage.WON, close_date=date(2026, 1, 9))
+
+    grow(3)
+    # owners, targets, one aggregate per metric
+    with django_assert_num_queries(4):
+        selectors.plan_vs_actual(scope=Scope.RM, year=2026, month=1, viewer=None, metrics=metrics)
+    grow(12)
+    with django_assert_num_queries(4):
+        selectors.plan_vs_actual(scope=Scope.RM, year=2026, month=1, viewer=None, metrics=metrics)
+
+
+def test_team_target_against_the_sum_of_its_rms_targets(org):
+    conversations = _metric(code="conv", source=MetricSource.CONVERSATIONS)
+    TargetFactory(user=None, team=org.team_a1, metric=conversations, value=D("500"))
+    TargetFactory(user=org.rm_a1, metric=conversations, value=D("200"))
+    TargetFactory(user=org.rm_a1_peer, metric=conversations, value=D("250"))
+    [gap] = selectors.team_target_gaps(team=org.team_a1, year=2026)
+    assert (gap["team_target"], gap["rm_total"], gap["gap"]) == (D("500"), D("450"), D("-50"))
