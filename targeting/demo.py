@@ -7,6 +7,7 @@ Random choices are seeded per RM, so the same demo comes out on every machine.
 
 import random
 import unicodedata
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -227,6 +228,16 @@ def _accounts_for(
             if (active or researched)
             else None,
         )
+        if active:  # a few became clients during the demo's two years, most long before
+            since = (
+                date(2025, 1, 1) + timedelta(days=rng.randint(0, 680))
+                if i >= 30
+                else date(rng.randint(2006, 2023), rng.randint(1, 12), 1)
+            )
+            account.client_since = since
+        elif status == AccountStatus.FORMER:  # former clients left during the demo's two years
+            account.client_since = date(rng.randint(2008, 2020), rng.randint(1, 12), 1)
+            account.client_until = date(2025, 1, 1) + timedelta(days=rng.randint(0, 660))
         accounts.append(account)
         levels = [account.target_level or ContactLevel.OWNER] if (active or researched) else []
         levels += [rng.choice(list(ContactLevel)) for _ in range(rng.randint(0, 2))]

@@ -1,6 +1,7 @@
 """Reads of the targeting app. Every selector takes the viewing user and applies the visibility rule."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import reduce
 from operator import or_
 
@@ -118,7 +119,9 @@ def segment_q(segment: Segment, prefix: str = "") -> Q:
         q &= Q(**{f"{prefix}employees__lte": segment.employees_max})
     if segment.location_list:
         q &= reduce(or_, (Q(**{f"{prefix}location__icontains": loc}) for loc in segment.location_list))
-    return q
+    # A profile without criteria matches every account. An empty Q() would not say so: OR-ed with another
+    # segment's condition it vanishes, and Django refuses it as a When() condition.
+    return q if q else Q(**{f"{prefix}pk__isnull": False})
 
 
 def profile_of(segment: Segment) -> calculations.Profile:
@@ -342,3 +345,109 @@ def named_account_limit(*, owner: User) -> tuple[int, User | None]:
     team = owner.team
     settings = team_settings(team=team)
     return settings.named_account_limit, (team.leader if team else None)
+
+
+# --- Account pages (list rows, contacts, history) --------------------------------------------------
+
+
+def checklist_from_annotations(account: Account) -> calculations.Checklist:
+    """The research checklist of an account from the annotations of `with_readiness` (no query)."""
+    return calculations.Checklist(
+        industry_chosen=account.industry_id is not None,
+        target_level_assigned=account.target_level is not None,
+        contact_found=bool(account.has_target_contact),
+        research_written=bool(account.research_trimmed),
+    )
+
+
+def contacts_visible_to(*, viewer: User) -> QuerySet[Contact]:
+    """Contacts of the accounts the viewer may see, with the account and its owner joined."""
+    return owned_by_visible(
+        viewer=viewer,
+        queryset=Contact.objects.select_related("account__owner__team"),
+        owner_field="account__owner",
+    )
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    date: datetime  # aware
+    user: User | None
+    kind: str  # "+" created, "~" changed, "-" deleted
+    reason: str
+    changed: tuple[str, ...]  # verbose names of the fields that changed
+
+
+def account_history(*, account: Account, limit: int = 20) -> list[HistoryEntry]:
+    """The account's last changes, newest first: who, when, why and which fields (one query).
+
+    One more record than shown is read so that the oldest shown one can be diffed against its predecessor
+    without a query per row (what `record.diff_against(record.prev_record)` would cost).
+    """
+    records = list(
+        account.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
+    )
+    entries = []
+    for record, older in zip(records[:limit], [*records[1:], None], strict=False):
+        changed: tuple[str, ...] = ()
+        if older is not None:
+            delta = record.diff_against(older)
+            changed = tuple(str(Account._meta.get_field(name).verbose_name) for name in delta.changed_fields)
+        entries.append(
+            HistoryEntry(
+                date=record.history_date,
+                user=record.history_user,
+                kind=record.history_type,
+                reason=record.history_change_reason or "",
+                changed=changed,
+            )
+        )
+    return entries
+
+
+# --- Segment, team-targeting, contact-level and named-list pages -----------------------------------
+
+
+def segment_match_counts(*, viewer: User, segments) -> dict[int, int]:
+    """How many accounts the viewer may see fully match each segment's profile (one aggregate query)."""
+    segments = list(segments)
+    if not segments:
+        return {}
+    counts = accounts_visible_to(viewer=viewer).aggregate(
+        **{f"s{s.pk}": Count("pk", filter=segment_q(s)) for s in segments}
+    )
+    return {s.pk: counts[f"s{s.pk}"] for s in segments}
+
+
+def tier_distribution(*, viewer: User, team: Team) -> dict[str, int]:
+    """How many of the team's accounts the viewer may see are in each tier in force (one query)."""
+
+    def in_force(tier: str) -> Q:
+        return Q(tier_override=tier) | Q(tier_override="", tier_computed=tier)
+
+    return (
+        accounts_visible_to(viewer=viewer)
+        .filter(owner__team=team)
+        .aggregate(**{tier: Count("pk", filter=in_force(tier)) for tier in ("A", "B", "C")})
+    )
+
+
+def contact_level_rule_list() -> QuerySet[ContactLevelRule]:
+    """Every contact-level rule with its industry, any-industry rules first: reference data for everyone."""
+    any_industry = ExpressionWrapper(Q(industry__isnull=True), output_field=BooleanField())
+    return (
+        ContactLevelRule.objects.select_related("industry")
+        .annotate(any_industry=any_industry)
+        .order_by("-any_industry", "industry__name", "employees_min")
+    )
+
+
+def named_lists_with_limits(*, viewer: User) -> QuerySet[NamedAccountList]:
+    """Visible named-account lists with `limit` annotated: the owner's team setting, else the default."""
+    return named_lists_visible_to(viewer=viewer).annotate(
+        limit=Case(
+            When(owner__team__targeting__isnull=True, then=Value(DEFAULT_NAMED_ACCOUNT_LIMIT)),
+            default="owner__team__targeting__named_account_limit",
+            output_field=IntegerField(),
+        )
+    )

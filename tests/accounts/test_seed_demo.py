@@ -1,52 +1,50 @@
+"""`seed_demo` builds the whole demo once and changes nothing when run again.
+
+One test on purpose: the demo holds two years of activity for 35 RMs, so it is built once and every
+claim about it is checked on that one build.
+"""
+
 import pytest
 from django.core.management import call_command
 
 from accounts.models import Region, Role, Team, User
+from kpis.models import Activity, BalanceSnapshot, Opportunity, PlanActual, Target
+from targeting.models import Account, Contact, NamedAccountEntry, PriorityCriterion, Segment
+from targeting.selectors import with_readiness
 
 pytestmark = pytest.mark.django_db
 
 
 def _snapshot():
-    from targeting.models import Account, Contact, NamedAccountEntry, PriorityCriterion, Segment
-
     return (
-        list(
-            Account.objects.order_by("pk").values_list(
-                "pk", "legal_name", "owner_id", "tier_score", "tier_computed"
-            )
-        ),
-        Contact.objects.count(),
-        NamedAccountEntry.objects.count(),
-        Segment.objects.count(),
-        PriorityCriterion.objects.count(),
         list(User.objects.order_by("pk").values_list("pk", "email", "display_name", "team_id", "password")),
         list(Team.objects.order_by("pk").values_list("pk", "name", "region_id", "leader_id")),
         list(Region.objects.order_by("pk").values_list("pk", "name", "director_id")),
-    )
+        list(Account.objects.order_by("pk").values_list("pk", "legal_name", "owner_id", "tier_score", "tier_computed")),
+        list(PlanActual.objects.order_by("pk").values_list("pk", "actual_to_date", "status", "computed_at")),
+        Contact.objects.count(), NamedAccountEntry.objects.count(), Segment.objects.count(),
+        PriorityCriterion.objects.count(), Activity.objects.count(), Opportunity.objects.count(),
+        BalanceSnapshot.objects.count(), Target.objects.count(),
+    )  # fmt: skip
 
 
-def test_seed_demo_builds_the_demo_organisation(capsys):
+def test_seed_demo_builds_a_realistic_demo_and_a_second_run_changes_nothing(capsys):
     call_command("seed_demo")
-    assert Region.objects.count() == 3
-    assert Team.objects.count() == 6
+
+    # The organisation.
+    assert (Region.objects.count(), Team.objects.count()) == (3, 6)
     assert User.objects.with_role(Role.RM).count() == 35
     assert User.objects.with_role(Role.DIRECTOR).count() == 3
     leaders = User.objects.with_role(Role.LEADER)
-    assert leaders.count() == 5
-    assert any(leader.led_teams.count() == 2 for leader in leaders)  # one leads two teams
+    assert leaders.count() == 5 and any(leader.led_teams.count() == 2 for leader in leaders)
     out = capsys.readouterr().out
-    for role in ("admin", "director", "leader", "rm"):
-        assert f"  {role} " in out
-    assert "salesplan-demo" in out
-    assert User.objects.get(email="camille.martin@bank.example").check_password("salesplan-demo")
-
-
-def test_seed_demo_gives_every_rm_a_realistic_portfolio():
-    from targeting.models import Account, Contact
-    from targeting.selectors import with_readiness
-
-    call_command("seed_demo")
+    assert (
+        all(f"  {role} " in out for role in ("admin", "director", "leader", "rm")) and "salesplan-demo" in out
+    )
     rm = User.objects.get(email="camille.martin@bank.example")
+    assert rm.check_password("salesplan-demo")
+
+    # Each RM's portfolio.
     accounts = Account.objects.filter(owner=rm)
     assert accounts.count() == 60
     assert accounts.filter(must_keep=True).exists() and accounts.filter(is_high_value=True).exists()
@@ -57,9 +55,18 @@ def test_seed_demo_gives_every_rm_a_realistic_portfolio():
     assert prospects.filter(is_ready=True).exists() and prospects.filter(is_ready=False).exists()
     assert rm.named_account_lists.get().entries.count() == 18
 
+    # Their numbers: activity, deals, balances, targets and stored month-end snapshots.
+    assert Activity.objects.filter(owner=rm).count() > 500
+    assert Opportunity.objects.filter(owner=rm, stage="won").exists()
+    assert Opportunity.objects.filter(owner=rm, stage__in=["prospecting", "engaging", "proposal"]).exists()
+    assert BalanceSnapshot.objects.filter(account__owner=rm).exists()
+    assert Target.objects.filter(user=rm, year=2026).count() >= 10
+    assert (
+        Target.objects.filter(team__isnull=False).exists()
+        and Target.objects.filter(region__isnull=False).exists()
+    )
+    assert PlanActual.objects.filter(scope="rm", scope_id=rm.pk).exists()
 
-def test_seed_demo_twice_changes_nothing():
-    call_command("seed_demo")
     before = _snapshot()
     call_command("seed_demo")
     assert _snapshot() == before

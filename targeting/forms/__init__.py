@@ -1,0 +1,1 @@
+"""Forms of the targeting app, one module per area."""
