@@ -13,5 +13,6 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("", include("accounts.urls")),
     path("targeting/", include("targeting.urls")),
+    path("kpis/", include("kpis.urls")),
     path("admin/", admin.site.urls),
 ]

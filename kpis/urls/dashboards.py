@@ -1,0 +1,3 @@
+"""URLs of the dashboards pages of the kpis app."""
+
+urlpatterns: list = []

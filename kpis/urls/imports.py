@@ -1,0 +1,3 @@
+"""URLs of the imports pages of the kpis app."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the records pages of the kpis app."""
+
+urlpatterns: list = []

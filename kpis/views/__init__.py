@@ -1,0 +1,1 @@
+"""Views of the kpis app, one module per area."""
