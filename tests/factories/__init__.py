@@ -2,9 +2,9 @@
 
 
 def all_factories() -> dict:
-    from tests.factories import accounts, kpis, targeting
+    from tests.factories import accounts, coaching, kpis, targeting
 
-    modules = [accounts, targeting, kpis]
+    modules = [accounts, targeting, kpis, coaching]
     found = {}
     for module in modules:
         for value in vars(module).values():

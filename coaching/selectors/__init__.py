@@ -1,0 +1,1 @@
+"""Reads of the coaching app, by sub-domain."""

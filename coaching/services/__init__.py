@@ -1,0 +1,1 @@
+"""Writes of the coaching app, by sub-domain."""
