@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("targeting/", include("targeting.urls")),
     path("kpis/", include("kpis.urls")),
+    path("coaching/", include("coaching.urls")),
     path("admin/", admin.site.urls),
 ]

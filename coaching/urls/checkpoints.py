@@ -1,0 +1,3 @@
+"""URLs of the checkpoints pages of the coaching app."""
+
+urlpatterns: list = []

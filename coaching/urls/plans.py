@@ -1,0 +1,3 @@
+"""URLs of the plans pages of the coaching app."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the review pages of the coaching app."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Views of the coaching app, one module per area."""
