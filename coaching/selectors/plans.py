@@ -434,21 +434,28 @@ def _check_relationships(
 
 
 def _check_target_share(plan, out, rm_targets: dict, team_targets: dict, team_size: int | None) -> None:
-    """An RM's target below an even share of the team's target for the same metric."""
+    """An RM's target below their share of the team's target for the same metric: for a balance, the team
+    target times the RM's part of the team's baseline; for a flow, an even share among the team's RMs."""
     if not team_size:
         return
     for metric_id, team_target in team_targets.items():
-        if team_target.metric.kind == MetricKind.RATIO:
+        metric = team_target.metric
+        if metric.kind == MetricKind.RATIO:
             continue
-        share = team_target.value / team_size
         mine = rm_targets.get(metric_id)
-        if mine is None or mine.value < share:
+        if metric.kind == MetricKind.BALANCE:
+            if not (mine and mine.baseline and team_target.baseline):
+                continue
+            share = team_target.value * mine.baseline / team_target.baseline
+        else:
+            share = team_target.value / team_size
+        if mine is None or mine.value < share.quantize(Decimal("0.01")):
             out.append(
                 Finding(
                     "target_short",
                     _("Your %(metric)s target (%(mine)s) is below your share of the team's (%(share)s).")
                     % {
-                        "metric": team_target.metric.name,
+                        "metric": metric.name,
                         "mine": mine.value if mine else _("none"),
                         "share": share.quantize(Decimal("1")),
                     },

@@ -207,12 +207,21 @@ def test_development_goal_tied_to_no_result(org, plan):
     assert finding.anchor == "development"
 
 
-def test_targets_short_of_the_team_share(org, plan):
+def test_flow_target_short_of_an_even_share_of_the_team_target(org, plan):
+    won = MetricFactory(code="won-test", kind=MetricKind.FLOW, source=MetricSource.WON_REVENUE)
+    TargetFactory(user=None, team=org.team_a1, metric=won, value=D("1000"))
+    TargetFactory(user=org.rm_a1, metric=won, value=D("400"))  # even share: 1000 / 2 RMs = 500
+    [finding] = _findings(plan, "target_short")
+    assert "(400.00) is below your share of the team's (500)" in finding.message
+
+
+def test_balance_target_share_follows_the_rms_part_of_the_team_baseline(org, plan):
     loans = MetricFactory(code="loans-test", kind=MetricKind.BALANCE, source=MetricSource.BALANCE)
     TargetFactory(user=None, team=org.team_a1, metric=loans, value=D("1000"), baseline=D("800"))
-    TargetFactory(
-        user=org.rm_a1, metric=loans, value=D("400"), baseline=D("300")
-    )  # share is 1000 / 2 RMs = 500
+    target = TargetFactory(user=org.rm_a1, metric=loans, value=D("400"), baseline=D("300"))
+    assert _findings(plan, "target_short") == []  # share: 1000 × 300 / 800 = 375, and 400 ≥ 375
+    target.baseline = D("400")  # share: 1000 × 400 / 800 = 500
+    target.save()
     [finding] = _findings(plan, "target_short")
     assert "(400.00) is below your share of the team's (500)" in finding.message
 

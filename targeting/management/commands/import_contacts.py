@@ -1,0 +1,15 @@
+"""Import contacts from a CSV file: `manage.py import_contacts FILE [--as EMAIL] [--dry-run]`."""
+
+from salesplan.csvimport import ImportCommand
+from targeting.importers import ContactImport, can_import
+
+
+class Command(ImportCommand):
+    help = (
+        "Create contacts of existing accounts from a CSV file (columns as on the import page), all or "
+        "nothing, as a leader, director or administrator whose visibility applies."
+    )
+    spec = ContactImport
+
+    def can_import(self, user) -> bool:
+        return can_import(user)
