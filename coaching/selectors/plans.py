@@ -187,12 +187,12 @@ class Finding:
         return reverse("coaching:plan-detail", args=[plan.pk]) + f"#{self.anchor}"
 
 
-def _last_twelve_months(today: datetime.date) -> Period:
+def last_twelve_months(today: datetime.date) -> Period:
     start = today.replace(year=today.year - 1) + datetime.timedelta(days=1)
     return Period(start, today, "12m")
 
 
-def _ratios(f) -> calculations.FunnelRatios:
+def funnel_ratios(f) -> calculations.FunnelRatios:
     from kpis.calculations import ratio
 
     return calculations.FunnelRatios(
@@ -214,7 +214,7 @@ def plan_disconnects(*, plans: list[Plan], today: datetime.date) -> dict[int, li
     years = {p.year for p in plans}
 
     # Funnel ratios over the last twelve months: the RMs' own, and their teams' (two grouped aggregates each).
-    period = _last_twelve_months(today)
+    period = last_twelve_months(today)
     rm_funnels = {
         r.owner.id: r.funnel for r in kpi_selectors.funnel(scope=Scope.RM, period=period, viewer=None)
     }
@@ -341,10 +341,10 @@ def _check_activity(plan, out, rm_funnel, team_funnel, planned) -> None:
         and funnel.conversations >= MIN_HISTORY_CONVERSATIONS
         and funnel.won + funnel.lost >= MIN_HISTORY_CLOSED
     )
-    ratios = _ratios(funnel) if enough else None
+    ratios = funnel_ratios(funnel) if enough else None
     if ratios is None or not ratios.complete:
         source, funnel = _("your team's"), team_funnel
-        ratios = _ratios(funnel) if funnel else None
+        ratios = funnel_ratios(funnel) if funnel else None
     if ratios is None or not ratios.complete:
         out.append(
             Finding(
@@ -375,27 +375,30 @@ def _check_activity(plan, out, rm_funnel, team_funnel, planned) -> None:
         "appointment": "appointments",
         "proposal": "proposals",
     }
+    shortfalls = []
     for kind, field_name in fields.items():
         needed = need.per_week(field_name)
         have = planned.get(kind)
         if have is None or Decimal(have) < needed:
-            out.append(
-                Finding(
-                    "activity_short",
-                    _(
-                        "Reaching %(wins)s wins takes about %(needed)s %(what)s a week with %(source)s ratios "
-                        "of the last twelve months; the plan has %(have)s."
-                    )
-                    % {
-                        "wins": wins,
-                        "needed": needed,
-                        "what": labels[kind],
-                        "source": source,
-                        "have": _plain(have) if have is not None else _("none"),
-                    },
-                    "numbers",
-                )
+            shortfalls.append(
+                _("%(needed)s %(what)s a week where the plan has %(have)s")
+                % {
+                    "needed": needed,
+                    "what": labels[kind],
+                    "have": _plain(have) if have is not None else _("none"),
+                }
             )
+    if shortfalls:
+        out.append(
+            Finding(
+                "activity_short",
+                _(
+                    "Reaching %(wins)s wins takes, with %(source)s ratios of the last twelve months, about %(list)s."
+                )
+                % {"wins": wins, "source": source, "list": "; ".join(shortfalls)},
+                "numbers",
+            )
+        )
 
 
 def _plain(value: Decimal) -> str:
@@ -523,3 +526,90 @@ def review_board(*, viewer: User, year: int, today: datetime.date) -> dict[str, 
         row = BoardRow(plan, rm, findings.get(plan.pk, []) if plan else [], waiting and today > due)
         board[plan.status if plan else "not_started"].append(row)
     return board
+
+
+# --- The review pages -----------------------------------------------------------------------------------
+
+REVIEW_PARTS = ("numbers", "relationships", "development")  # the parts of a plan beside its written sections
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    status: str  # a PlanStatus, or "not_started"
+    label: str
+    rows: list[BoardRow]
+
+
+def review_board_columns(
+    *, viewer: User, year: int, today: datetime.date, team_id: int | None = None
+) -> list[BoardColumn]:
+    """The review board in workflow order (not started, draft, submitted, changes requested, approved),
+    narrowed to one of the viewer's teams when asked; the same queries as `review_board`."""
+    board = review_board(viewer=viewer, year=year, today=today)
+    labels = {"not_started": _("Not started"), **{value: str(label) for value, label in PlanStatus.choices}}
+    order = [
+        "not_started",
+        PlanStatus.DRAFT,
+        PlanStatus.SUBMITTED,
+        PlanStatus.CHANGES_REQUESTED,
+        PlanStatus.APPROVED,
+    ]
+    return [
+        BoardColumn(
+            status,
+            labels[status],
+            [row for row in board[status] if team_id is None or row.owner.team_id == team_id],
+        )
+        for status in order
+    ]
+
+
+@dataclass(frozen=True)
+class ReviewPart:
+    """One part of the plan the reviewer comments on: a written section, or the numbers, the relationship
+    plans or the development plan, each as titled blocks of lines."""
+
+    key: str  # what a comment on this part is attached to (PlanComment.section)
+    title: str
+    blocks: list[tuple[str, list[str]]]
+
+
+def review_part_label(key: str) -> str:
+    """The title of the part a comment is attached to."""
+    parts = {
+        "numbers": _("Goals in figures, activity and mix"),
+        "relationships": _("Relationship plans"),
+        "development": _("Personal development plan"),
+    }
+    if key in parts:
+        return parts[key]
+    return str(SectionKey(key).label) if key in SectionKey.values else key
+
+
+def plan_review_parts(*, plan: Plan) -> list[ReviewPart]:
+    """The plan as the reviewer reads it: each section, then the numbers, relationship plans and
+    development plan, in the blocks `content_as_text` gives."""
+    content = plan_content(plan=plan)
+    blocks = content_as_text(content)
+    n_sections = len(content["sections"])
+    n_numbers = len(content_as_text({"sections": {}}))  # the numbers' blocks: no section, relationship, goal
+    n_relationships = len(content["relationships"])
+    parts = [
+        ReviewPart(key, title, [(title, lines)])
+        for key, (title, lines) in zip(content["sections"], blocks[:n_sections], strict=True)
+    ]
+    numbers_end = n_sections + n_numbers
+    relationships_end = numbers_end + n_relationships
+    parts.append(ReviewPart("numbers", review_part_label("numbers"), blocks[n_sections:numbers_end]))
+    parts.append(
+        ReviewPart("relationships", review_part_label("relationships"), blocks[numbers_end:relationships_end])
+    )
+    parts.append(ReviewPart("development", review_part_label("development"), blocks[relationships_end:]))
+    return parts
+
+
+def plan_revisions(*, plan: Plan) -> list:
+    """The plan's frozen revisions, oldest first, with who approved each (one query)."""
+    from ..models import PlanRevision
+
+    return list(PlanRevision.objects.filter(plan=plan).select_related("created_by").order_by("number"))

@@ -24,8 +24,17 @@ def _snapshot():
         list(PlanActual.objects.order_by("pk").values_list("pk", "actual_to_date", "status", "computed_at")),
         Contact.objects.count(), NamedAccountEntry.objects.count(), Segment.objects.count(),
         PriorityCriterion.objects.count(), Activity.objects.count(), Opportunity.objects.count(),
-        BalanceSnapshot.objects.count(), Target.objects.count(),
+        BalanceSnapshot.objects.count(), Target.objects.count(), _plans(),
     )  # fmt: skip
+
+
+def _plans():
+    from coaching.models import Plan, PlanSection
+
+    return (
+        list(Plan.objects.order_by("pk").values_list("pk", "owner_id", "status", "revision")),
+        PlanSection.objects.count(),
+    )
 
 
 def test_seed_demo_builds_a_realistic_demo_and_a_second_run_changes_nothing(capsys):
@@ -66,6 +75,15 @@ def test_seed_demo_builds_a_realistic_demo_and_a_second_run_changes_nothing(caps
         and Target.objects.filter(region__isnull=False).exists()
     )
     assert PlanActual.objects.filter(scope="rm", scope_id=rm.pk).exists()
+
+    # Their plans, in every state a review board shows.
+    from coaching.models import Plan, PlanRevision
+
+    statuses = set(Plan.objects.filter(year=2026).values_list("status", flat=True))
+    assert Plan.objects.filter(year=2026).count() == 35
+    assert statuses == {"draft", "submitted", "approved", "changes_requested"}
+    assert Plan.objects.filter(status="changes_requested").count() == 1
+    assert PlanRevision.objects.filter(plan__status="approved").exists()
 
     before = _snapshot()
     call_command("seed_demo")

@@ -151,12 +151,14 @@ def test_activity_plan_that_cannot_reach_the_goal_is_flagged_with_the_rms_own_ra
     )
     plan.save()
     PlannedActivity.objects.create(plan=plan, kind="conversation", per_week=D("5"))
-    findings = _findings(plan, "activity_short")
-    conversation = next(f for f in findings if "conversations a week" in f.message)
-    # 500 conversations over 46 weeks = 10.9 a week, planned 5
-    assert "about 10.9 conversations a week with your own ratios" in conversation.message
-    assert "the plan has 5" in conversation.message
-    assert conversation.anchor == "numbers"
+    [finding] = _findings(plan, "activity_short")
+    # 500 conversations over 46 weeks = 10.9 a week, planned 5; the other levels are not planned at all
+    assert finding.message.startswith(
+        "Reaching 10 wins takes, with your own ratios of the last twelve months"
+    )
+    assert "about 10.9 conversations a week where the plan has 5;" in finding.message
+    assert "0.4 proposals a week where the plan has none" in finding.message
+    assert finding.anchor == "numbers"
 
 
 def test_team_ratios_are_used_when_the_rm_has_too_little_history(org, plan):
