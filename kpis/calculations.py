@@ -280,3 +280,72 @@ def payback_years(investment: Decimal, cash_flows: Sequence[Decimal]) -> Decimal
             return Decimal(year - 1) + remaining / cf
         remaining -= cf
     return None
+
+
+# --- Averages against a team standard ---------------------------------------------------------------
+
+
+def weeks_elapsed(start: date, today: date) -> Decimal:
+    """Weeks from `start` to `today`, both days counted, as a fraction (10 days → 10/7); at least one week,
+    so that a per-week average in the first days of the year is not inflated by a tiny divisor."""
+    days = (today - start).days + 1
+    return max(ONE, Decimal(days) / 7)
+
+
+def months_elapsed(start: date, today: date) -> Decimal:
+    """Months from `start` (a first of month) to `today`: whole months before today's month plus the share
+    of today's month gone (15 March from 1 January → 2 + 15/31); at least one month."""
+    whole = (today.year - start.year) * 12 + today.month - start.month
+    days_in_month = calendar.monthrange(today.year, today.month)[1]
+    return max(ONE, whole + Decimal(today.day) / days_in_month)
+
+
+def average_per(count, periods: Decimal) -> Decimal | None:
+    """A count spread over elapsed periods (weeks or months): count ÷ periods; None without a count."""
+    if count is None or not periods:
+        return None
+    return Decimal(count) / periods
+
+
+# --- Dashboards -----------------------------------------------------------------------------------------
+
+
+def running_totals(values: Sequence[Decimal]) -> list[Decimal]:
+    """Each month's figure cumulated from the first: [5, 3, 0, 2] → [5, 8, 8, 10] (a flow's year to date)."""
+    totals, total = [], ZERO
+    for value in values:
+        total += value
+        totals.append(total)
+    return totals
+
+
+def default_month(year: int, latest_closed: tuple[int, int]) -> int:
+    """The month a dashboard opens on for a year: the latest closed month when it falls in that year,
+    December for a year already over, January for a year not yet begun."""
+    closed_year, closed_month = latest_closed
+    if year == closed_year:
+        return closed_month
+    return 12 if year < closed_year else 1
+
+
+def flow_plan_between(
+    annual: Decimal, shares: Sequence[Decimal], start: date, end: date, year: int
+) -> Decimal:
+    """A flow's plan over any date range within `year`: each month's planned share of the annual target,
+    prorated by the days of that month inside the range."""
+    total = ZERO
+    for month in range(1, 13):
+        first, last = date(year, month, 1), month_end(year, month)
+        overlap_start, overlap_end = max(first, start), min(last, end)
+        if overlap_start > overlap_end:
+            continue
+        days = (overlap_end - overlap_start).days + 1
+        total += annual * shares[month - 1] * Decimal(days) / Decimal(last.day)
+    return total
+
+
+def balance_plan_on(baseline: Decimal, year_end: Decimal, shares: Sequence[Decimal], day: date) -> Decimal:
+    """A balance's planned level on any day: the month-end path, prorated within the month."""
+    before = balance_plan_at(baseline, year_end, shares, day.month - 1) if day.month > 1 else baseline
+    after = balance_plan_at(baseline, year_end, shares, day.month)
+    return before + (after - before) * Decimal(day.day) / Decimal(month_end(day.year, day.month).day)

@@ -201,6 +201,24 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(day_of_month=1, hour=2, minute=30),
         "options": {"expires": 6 * 3600},
     },
+    # First day of each month, 03:30, after the snapshot: notify RMs and leaders of off-track metrics.
+    "coaching-offtrack-notify": {
+        "task": "coaching.tasks.offtrack_notify",
+        "schedule": crontab(day_of_month=1, hour=3, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
+    # Daily, 01:15: keep checkpoints created for the coming eight weeks and the next longer ones.
+    "coaching-checkpoints-schedule": {
+        "task": "coaching.tasks.checkpoints_schedule",
+        "schedule": crontab(hour=1, minute=15),
+        "options": {"expires": 6 * 3600},
+    },
+    # Every 10 minutes: send the checkpoint reminders that are due (each exactly once).
+    "coaching-reminders-dispatch": {
+        "task": "coaching.tasks.reminders_dispatch",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * 60},
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------------

@@ -1,5 +1,24 @@
 """Models of the coaching app, split by sub-domain and re-exported here."""
 
+from .checkpoints import (
+    AGENDAS,
+    ActionItem,
+    Cadence,
+    CalendarFeed,
+    Checkpoint,
+    CheckpointEvent,
+    CheckpointKind,
+    CheckpointStatus,
+    Decision,
+    Notification,
+    Problem,
+    Rating,
+    ReminderKind,
+    ReminderSent,
+    SemiannualReview,
+    Surprise,
+    Weekday,
+)
 from .plans import (
     DevelopmentGoal,
     Plan,
@@ -17,7 +36,17 @@ from .plans import (
 )
 
 __all__ = [
+    "AGENDAS",
+    "ActionItem",
+    "Cadence",
+    "CalendarFeed",
+    "Checkpoint",
+    "CheckpointEvent",
+    "CheckpointKind",
+    "CheckpointStatus",
+    "Decision",
     "DevelopmentGoal",
+    "Notification",
     "Plan",
     "PlanComment",
     "PlanEvent",
@@ -26,8 +55,15 @@ __all__ = [
     "PlanStatus",
     "PlannedActivity",
     "PlannedMix",
+    "Problem",
+    "Rating",
     "RelationshipAction",
     "RelationshipPlan",
     "RelationshipResult",
+    "ReminderKind",
+    "ReminderSent",
     "SectionKey",
+    "SemiannualReview",
+    "Surprise",
+    "Weekday",
 ]
