@@ -55,24 +55,6 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
 
 
-class HomeView(View):
-    """The role-aware home page: own summary, own team(s), own region(s), or the whole organisation."""
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        role = user.role
-        context = {"role": role}
-        if role == Role.ADMIN:
-            context["counts"] = selectors.organisation_counts()
-            context["regions"] = selectors.regions_summary(viewer=user)
-            context["unplaced"] = selectors.users_without_place()[:10]
-        elif role == Role.DIRECTOR:
-            context["regions"] = selectors.regions_summary(viewer=user)
-        elif role in (Role.LEADER, Role.RM):
-            context["teams"] = selectors.teams_with_members(viewer=user)
-        return render(request, "accounts/home.html", context)
-
-
 class ProfileView(View):
     """A person's own profile: view and change display name, language and time zone."""
 

@@ -129,3 +129,132 @@ class PlanEventAdmin(admin.ModelAdmin):
     list_display = ["plan", "action", "by", "at"]
     list_filter = ["action"]
     list_select_related = ["plan__owner", "by"]
+
+
+# --- Checkpoints ---------------------------------------------------------------------------------------------
+
+from .models import (  # noqa: E402 - grouped with the admin classes they serve
+    ActionItem,
+    Cadence,
+    CalendarFeed,
+    Checkpoint,
+    CheckpointEvent,
+    Decision,
+    Notification,
+    Problem,
+    ReminderSent,
+    SemiannualReview,
+    Surprise,
+)
+
+
+@admin.register(Cadence)
+class CadenceAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "weekly",
+        "weekday",
+        "time",
+        "monthly",
+        "quarterly",
+        "semiannual",
+        "reminder_hours",
+    ]
+    autocomplete_fields = ["team", "rm"]
+
+
+class CheckpointEventInline(admin.TabularInline):
+    model = CheckpointEvent
+    extra = 0
+    readonly_fields = ["action", "by", "at", "note"]
+    can_delete = False
+
+
+class ProblemInline(admin.TabularInline):
+    model = Problem
+    extra = 0
+
+
+class DecisionInline(admin.TabularInline):
+    model = Decision
+    extra = 0
+
+
+class ActionItemInline(admin.TabularInline):
+    model = ActionItem
+    fk_name = "checkpoint"
+    extra = 0
+    autocomplete_fields = ["owner", "rm"]
+
+
+@admin.register(Checkpoint)
+class CheckpointAdmin(admin.ModelAdmin):
+    list_display = ["rm", "leader", "kind", "period", "scheduled_at", "status", "held_late"]
+    list_filter = ["kind", "status", "held_late", "rm__team"]
+    search_fields = ["rm__display_name", "leader__display_name", "period"]
+    autocomplete_fields = ["rm", "leader"]
+    date_hierarchy = "scheduled_at"
+    list_select_related = ["rm", "leader"]
+    inlines = [ProblemInline, DecisionInline, ActionItemInline, CheckpointEventInline]
+
+
+@admin.register(CheckpointEvent)
+class CheckpointEventAdmin(admin.ModelAdmin):
+    list_display = ["checkpoint", "action", "by", "at"]
+    list_filter = ["action"]
+    list_select_related = ["checkpoint__rm", "by"]
+
+
+@admin.register(Problem)
+class ProblemAdmin(admin.ModelAdmin):
+    list_display = ["description", "checkpoint", "metric", "proposed", "confirmed"]
+    list_select_related = ["checkpoint__rm", "metric"]
+
+
+@admin.register(Decision)
+class DecisionAdmin(admin.ModelAdmin):
+    list_display = ["text", "checkpoint"]
+    list_select_related = ["checkpoint__rm"]
+
+
+@admin.register(ActionItem)
+class ActionItemAdmin(admin.ModelAdmin):
+    list_display = ["description", "rm", "owner", "due_date", "done_at"]
+    list_filter = ["done_at"]
+    autocomplete_fields = ["owner", "rm"]
+    list_select_related = ["rm", "owner"]
+
+
+@admin.register(Surprise)
+class SurpriseAdmin(admin.ModelAdmin):
+    list_display = ["description", "checkpoint"]
+    list_select_related = ["checkpoint__rm"]
+
+
+@admin.register(SemiannualReview)
+class SemiannualReviewAdmin(admin.ModelAdmin):
+    list_display = ["checkpoint", "results_rating", "standards_rating", "skills_rating", "development_rating",
+                    "acknowledged_at", "signed_off_at"]  # fmt: skip
+    list_select_related = ["checkpoint__rm"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["title", "user", "created_at", "read_at"]
+    list_filter = ["read_at"]
+    search_fields = ["title", "user__display_name"]
+    list_select_related = ["user"]
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(admin.ModelAdmin):
+    list_display = ["checkpoint", "kind", "recipient", "sent_at"]
+    list_filter = ["kind"]
+    list_select_related = ["checkpoint__rm", "recipient"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at"]
+    readonly_fields = ["token"]
+    list_select_related = ["user"]

@@ -12,6 +12,7 @@ from .models import (
     Distribution,
     FlowActual,
     Forecast,
+    ImportJob,
     Metric,
     Opportunity,
     PlanActual,
@@ -175,3 +176,20 @@ class PlanActualAdmin(admin.ModelAdmin):
             "title": _("Compute a month snapshot"),
         }
         return render(request, "admin/kpis/planactual/snapshot.html", context)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Browser imports and their outcome, read-only once they exist: a job is changed only by its task."""
+
+    list_display = ["created_at", "kind", "file_name", "created_by", "status", "rows_done", "rows_total"]
+    list_filter = ["kind", "status"]
+    search_fields = ["file_name", "created_by__email", "created_by__display_name"]
+    list_select_related = ["created_by"]
+    autocomplete_fields = ["created_by"]
+    date_hierarchy = "created_at"
+    fields = ["kind", "created_by", "status", "file_name", "teams_file_name", "rows_done", "rows_total",
+              "started_at", "finished_at", "report"]  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields if obj is not None else []

@@ -209,10 +209,8 @@ def status(
     if plan is None or plan == 0:
         return "no_plan"
     actual = ZERO if actual is None else actual
-    if lower_is_better:
-        performance = ONE if actual <= plan else (plan / actual if actual else ONE)
-    else:
-        performance = actual / plan
+    # Lower is better: at or under plan is full performance, above it plan ÷ actual.
+    performance = (ONE if actual <= plan else plan / actual) if lower_is_better else actual / plan
     if performance >= ONE - at_risk:
         return "on_track"
     if performance >= ONE - off_track:

@@ -557,3 +557,64 @@ class PlanActual(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.scope_id} · {self.metric} · {self.year}-{self.month:02d}"
+
+
+class ImportKind(models.TextChoices):
+    ACTIVITIES = "activities", _("Activities")
+    BALANCES = "balances", _("Balances")
+    OPPORTUNITIES = "opportunities", _("Opportunities")
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Not imported")
+
+
+class ImportJob(models.Model):
+    """A CSV import started in the browser and run by a Celery worker: the uploaded file(s), the progress
+    (rows checked out of the file's rows) and, once finished, the counts or the report of problems."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ImportKind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("imported by"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    file_name = models.CharField(_("file"), max_length=255)
+    content = models.BinaryField(
+        _("file content"), default=b"", blank=True, help_text=_("Emptied once the import has finished.")
+    )
+    teams_file_name = models.CharField(_("teams file"), max_length=255, blank=True)
+    teams_content = models.BinaryField(_("teams file content"), null=True, blank=True)
+    rows_done = models.PositiveIntegerField(_("rows checked"), default=0)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        indexes = [models.Index(fields=["created_by", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.file_name} · {self.get_status_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("kpis:import-status", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        """Rows checked as a whole percentage of the file's rows (0 before the file is read)."""
+        if self.is_finished:
+            return 100
+        return min(100, self.rows_done * 100 // self.rows_total) if self.rows_total else 0

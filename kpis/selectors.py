@@ -12,17 +12,25 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Func, IntegerField, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Func, IntegerField, Max, Prefetch, Q, QuerySet, Sum
 from django.db.models.aggregates import Aggregate
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext
 
 from accounts.models import Region, Role, Team, User
-from accounts.selectors import owned_by_visible, regions_visible_to, teams_visible_to, users_visible_to
+from accounts.selectors import (
+    owned_by_visible,
+    regions_visible_to,
+    teams_visible_to,
+    users_changeable_by,
+    users_visible_to,
+)
 from targeting.models import Account
 
 from . import calculations
 from .calculations import ZERO, Funnel, Period
 from .models import (
+    OPEN_STAGES,
     Activity,
     ActivityKind,
     BalanceSnapshot,
@@ -35,6 +43,9 @@ from .models import (
     Opportunity,
     Scope,
     Stage,
+    StageChange,
+    Standard,
+    StandardPeriod,
     Target,
 )
 
@@ -412,3 +423,409 @@ def latest_closed_month(today: date) -> tuple[int, int]:
     if today.month == 1:
         return today.year - 1, 12
     return today.year, today.month - 1
+
+
+# --- Record pages: activities, deals, targets, standards, forecasts ---------------------------------
+
+
+def activities_visible_to(*, viewer: User) -> QuerySet[Activity]:
+    """Activities of everyone the viewer may see, with account, contact and owner joined."""
+    return owned_by_visible(
+        viewer=viewer, queryset=Activity.objects.select_related("account", "contact", "owner")
+    )
+
+
+def opportunities_visible_to(*, viewer: User) -> QuerySet[Opportunity]:
+    """Deals of everyone the viewer may see, with account, product and owner joined."""
+    return owned_by_visible(
+        viewer=viewer, queryset=Opportunity.objects.select_related("account", "product", "owner")
+    )
+
+
+def opportunity_detail(*, viewer: User, pk: int) -> Opportunity | None:
+    """One visible deal with its stage history (and who moved it) prefetched; None when not visible."""
+    changes = StageChange.objects.select_related("changed_by").order_by("changed_on", "pk")
+    return (
+        opportunities_visible_to(viewer=viewer)
+        .prefetch_related(Prefetch("stage_changes", queryset=changes))
+        .filter(pk=pk)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class DealTotals:
+    currency: str
+    open_count: int
+    open_value: Decimal
+    won_count: int
+    won_value: Decimal
+
+
+def opportunity_totals(*, deals: QuerySet[Opportunity]) -> list[DealTotals]:
+    """Count and value of the open deals and of the won deals among `deals`, per currency: one grouped
+    aggregate (values in different currencies are never added together)."""
+    is_open, is_won = Q(stage__in=OPEN_STAGES), Q(stage=Stage.WON)
+    rows = (
+        deals.order_by()
+        .values("currency")
+        .annotate(
+            open_count=Count("pk", filter=is_open),
+            open_value=Sum("value", filter=is_open),
+            won_count=Count("pk", filter=is_won),
+            won_value=Sum("value", filter=is_won),
+        )
+        .order_by("currency")
+    )
+    return [
+        DealTotals(
+            r["currency"], r["open_count"], r["open_value"] or ZERO, r["won_count"], r["won_value"] or ZERO
+        )
+        for r in rows
+        if r["open_count"] or r["won_count"]
+    ]
+
+
+def target_owners_for(*, viewer: User) -> tuple[QuerySet[User], QuerySet[Team], QuerySet[Region]]:
+    """Whom the viewer may set targets for: the RMs they manage, the teams they lead (a director: their
+    region's teams) and the regions they direct; everything for an admin, nothing for an RM."""
+    if viewer.role not in (Role.LEADER, Role.DIRECTOR, Role.ADMIN):
+        return User.objects.none(), Team.objects.none(), Region.objects.none()
+    rms = (
+        users_changeable_by(viewer=viewer)
+        .with_role(Role.RM)
+        .select_related("team")
+        .order_by("display_name", "pk")
+    )
+    return rms, teams_visible_to(viewer=viewer).order_by("name"), regions_visible_to(viewer=viewer)
+
+
+def targets_visible_to(*, viewer: User) -> QuerySet[Target]:
+    """Targets the viewer may see: those of the people they see, of the teams they lead or whose region
+    they direct, and of the regions they direct (an RM: their own; an admin: all)."""
+    targets = Target.objects.select_related("metric", "user__team", "team", "region", "distribution")
+    role = viewer.role
+    if role == Role.ADMIN:
+        return targets
+    visible = Q(user__in=users_visible_to(viewer=viewer).values("pk"))
+    if role in (Role.LEADER, Role.DIRECTOR):
+        visible |= Q(team__in=teams_visible_to(viewer=viewer).values("pk"))
+    if role == Role.DIRECTOR:
+        visible |= Q(region__in=regions_visible_to(viewer=viewer).values("pk"))
+    return targets.filter(visible)
+
+
+def team_target_gaps_for(*, team_ids: list[int], year: int) -> dict[int, list[dict]]:
+    """`team_target_gaps` for several teams at once (two queries): per team, each metric's team target next
+    to the sum of its RMs' targets and the gap (RM sum − team target; none for ratios)."""
+    team_targets = (
+        Target.objects.filter(team__in=team_ids, year=year)
+        .select_related("metric")
+        .order_by("team_id", "metric__display_order", "metric__name")
+    )
+    rm_sums = {
+        (r["user__team_id"], r["metric_id"]): r["total"]
+        for r in Target.objects.filter(user__team__in=team_ids, year=year)
+        .order_by()
+        .values("user__team_id", "metric_id")
+        .annotate(total=Sum("value"))
+    }
+    gaps: dict[int, list[dict]] = defaultdict(list)
+    for target in team_targets:
+        rm_total = rm_sums.get((target.team_id, target.metric_id))
+        gap = None if rm_total is None or target.metric.kind == MetricKind.RATIO else rm_total - target.value
+        gaps[target.team_id].append(
+            {"metric": target.metric, "team_target": target.value, "rm_total": rm_total, "gap": gap}
+        )
+    return dict(gaps)
+
+
+def standards_visible_to(*, viewer: User) -> QuerySet[Standard]:
+    """The guidance parameters of the teams the viewer may see, with team and metric joined."""
+    return Standard.objects.filter(team__in=teams_visible_to(viewer=viewer).values("pk")).select_related(
+        "team", "metric"
+    )
+
+
+def standard_teams_for(*, viewer: User) -> QuerySet[Team]:
+    """Teams whose guidance parameters the viewer may set: the ones they lead, their region's (director),
+    all (admin); none for an RM."""
+    if viewer.role not in (Role.LEADER, Role.DIRECTOR, Role.ADMIN):
+        return Team.objects.none()
+    return teams_visible_to(viewer=viewer).order_by("name")
+
+
+@dataclass(frozen=True)
+class StandardCell:
+    """One RM's figure against a standard: per week or month (averaged) or as a ratio, and its status."""
+
+    owner: Owner
+    actual: Decimal | None
+    status: str | None  # calculations.status; None when there is no figure to compare
+
+
+@dataclass(frozen=True)
+class StandardRow:
+    standard: Standard
+    at_risk: Decimal
+    off_track: Decimal
+    metric_default: bool  # the tolerances are the metric's, not the standard's own
+    cells: list[StandardCell]
+
+
+@dataclass(frozen=True)
+class TeamStandards:
+    team: Team
+    rms: list[Owner]
+    rows: list[StandardRow]
+
+
+def standard_board(*, viewer: User, today: date) -> list[TeamStandards]:
+    """Each visible team's guidance parameters with each visible RM's figure for the year to date.
+
+    Per-week (per-month) standards compare the RM's count ÷ weeks (months) elapsed; ratio standards the
+    RM's ratio. One aggregate per metric for all RMs at once, whatever their number.
+    """
+    teams = list(teams_visible_to(viewer=viewer).order_by("name", "pk"))
+    standards = list(
+        Standard.objects.filter(team__in=teams)
+        .select_related("metric__forecast_metric")
+        .order_by("metric__display_order", "metric__name", "pk")
+    )
+    rms = owners(scope=Scope.RM, viewer=viewer)
+    start = date(today.year, 1, 1)
+    period = Period(start, today, f"{today.year} YTD")
+    metrics = {s.metric_id: s.metric for s in standards}
+    figures = {
+        pk: actuals(metric=m, scope=Scope.RM, period=period, viewer=viewer) for pk, m in metrics.items()
+    }
+    divisor = {
+        StandardPeriod.WEEK: calculations.weeks_elapsed(start, today),
+        StandardPeriod.MONTH: calculations.months_elapsed(start, today),
+    }
+    board = []
+    for team in teams:
+        team_rms = [o for o in rms if o.team_id == team.pk]
+        rows = []
+        for standard in (s for s in standards if s.team_id == team.pk):
+            metric = standard.metric
+            at_risk = standard.tolerance_at_risk
+            off_track = standard.tolerance_off_track
+            metric_default = at_risk is None and off_track is None
+            at_risk = metric.tolerance_at_risk if at_risk is None else at_risk
+            off_track = metric.tolerance_off_track if off_track is None else off_track
+            cells = []
+            for rm in team_rms:
+                raw = figures[metric.pk].get(rm.id)
+                if raw is None and metric.kind != MetricKind.RATIO:
+                    raw = ZERO  # no activity is a count of zero; a ratio without data stays unknown
+                actual = (
+                    calculations.average_per(raw, divisor[standard.period])
+                    if standard.period in divisor
+                    else raw
+                )
+                status = None
+                if actual is not None:
+                    status = calculations.status(
+                        actual, standard.value, lower_is_better=metric.direction == Direction.LOWER,
+                        at_risk=at_risk, off_track=off_track,
+                    )  # fmt: skip
+                cells.append(StandardCell(rm, actual, status))
+            rows.append(StandardRow(standard, at_risk, off_track, metric_default, cells))
+        board.append(TeamStandards(team, team_rms, rows))
+    return board
+
+
+def forecast_metrics(*, owner: User) -> QuerySet[Metric]:
+    """Metrics an RM forecasts month by month: won revenue, any metric a forecast-accuracy metric checks,
+    and any metric they already have forecasts for."""
+    return Metric.objects.filter(
+        Q(code="won-revenue")
+        | Q(pk__in=Metric.objects.filter(source=MetricSource.FORECAST_ACCURACY).values("forecast_metric"))
+        | Q(pk__in=Forecast.objects.filter(owner=owner).values("metric"))
+    ).order_by("display_order", "name")
+
+
+_ACTIVITY_SOURCES = {
+    MetricSource.CONVERSATIONS: Q(kind=ActivityKind.CONVERSATION),
+    MetricSource.APPOINTMENTS: Q(kind=ActivityKind.APPOINTMENT),
+    MetricSource.FIRST_APPOINTMENTS: Q(kind=ActivityKind.APPOINTMENT, is_first_appointment=True),
+    MetricSource.PROPOSALS: Q(kind=ActivityKind.PROPOSAL),
+}
+
+
+def monthly_actuals(*, metric: Metric, owner: User, year: int, viewer: User) -> dict[int, Decimal]:
+    """One RM's actual per month (1–12) of a year in one grouped query: a flow's monthly sum, a balance's
+    month-end level. Ratios have no monthly figure here (empty)."""
+    source = metric.source
+    if source in _ACTIVITY_SOURCES:
+        qs, day, agg = Activity.objects.filter(_ACTIVITY_SOURCES[source], owner=owner), "date", Count("pk")
+    elif source in (MetricSource.WINS, MetricSource.WON_REVENUE):
+        qs, day = Opportunity.objects.filter(stage=Stage.WON, owner=owner), "close_date"
+        agg = Count("pk") if source == MetricSource.WINS else Sum("value")
+    elif source == MetricSource.NEW_CLIENTS:
+        qs, day, agg = Account.objects.filter(owner=owner), "client_since", Count("pk")
+    elif source == MetricSource.MANUAL:
+        qs, day, agg = FlowActual.objects.filter(metric=metric, owner=owner), "month", Sum("value")
+    elif source == MetricSource.BALANCE:
+        qs = BalanceSnapshot.objects.filter(metric=metric, account__owner=owner)
+        day, agg = "month_end", Sum("balance")
+    else:
+        return {}
+    owner_field = "account__owner" if source == MetricSource.BALANCE else "owner"
+    qs = _visible(qs.filter(**{f"{day}__year": year}), viewer, owner_field)
+    rows = qs.order_by().annotate(m=TruncMonth(day)).values("m").annotate(n=agg)
+    return {row["m"].month: Decimal(row["n"] or 0) for row in rows}
+
+
+@dataclass(frozen=True)
+class ForecastMonth:
+    month: date  # the first of the month
+    forecast: Decimal | None
+    actual: Decimal | None  # None for months not started yet
+    accuracy: Decimal | None  # closed months with a forecast only
+    is_closed: bool
+
+
+def forecast_grid(
+    *, viewer: User, owner: User, metric: Metric, year: int, today: date
+) -> list[ForecastMonth]:
+    """The twelve months of a year: the RM's forecast, the actual, and the forecast accuracy of each month
+    already over (two queries: the forecasts, and the actuals grouped by month)."""
+    forecasts = {
+        f.month.month: f.value
+        for f in _visible(
+            Forecast.objects.filter(owner=owner, metric=metric, month__year=year), viewer, "owner"
+        )
+    }
+    actual = monthly_actuals(metric=metric, owner=owner, year=year, viewer=viewer)
+    grid = []
+    for month in range(1, 13):
+        first = date(year, month, 1)
+        closed = calculations.month_end(year, month) < today
+        value = actual.get(month, ZERO) if first <= today else None
+        accuracy = calculations.forecast_accuracy(value, forecasts.get(month)) if closed else None
+        grid.append(ForecastMonth(first, forecasts.get(month), value, accuracy, closed))
+    return grid
+
+
+# --- Dashboards: monthly series and team standards ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthlySeries:
+    """Plan and actual of one owner × metric for each month of a year (index 0 is January).
+
+    Flows are cumulated from January (the plan to date and the actual to date at each month end); balances
+    are the level at each month end. Actuals stop after the month asked for (None beyond)."""
+
+    metric: Metric
+    plan: list[Decimal | None]
+    actual: list[Decimal | None]
+
+
+def _owner_filter(scope: str, owner_id: int, prefix: str = "") -> Q:
+    return Q(**{prefix + _KEYS[scope]: owner_id})
+
+
+def _visibility_q(viewer: User | None, owner_field: str) -> Q:
+    if viewer is None or viewer.role == Role.ADMIN:
+        return Q()
+    return Q(**{f"{owner_field}__in": users_visible_to(viewer=viewer).values("pk")})
+
+
+def _monthly_flow(metric: Metric, scope: str, owner_id: int, year: int, viewer) -> dict[int, Decimal]:
+    """One grouped query: the metric's flow actual per calendar month of the year for one owner."""
+    year_period = Period(date(year, 1, 1), date(year, 12, 31), str(year))
+    source = metric.source
+    if source in _ACTIVITY_SOURCES:
+        qs, day, agg = Activity.objects.filter(_ACTIVITY_SOURCES[source]), "date", Count("pk")
+    elif source in (MetricSource.WINS, MetricSource.WON_REVENUE):
+        qs, day = Opportunity.objects.filter(stage=Stage.WON), "close_date"
+        agg = Count("pk") if source == MetricSource.WINS else Sum("value")
+    elif source == MetricSource.NEW_CLIENTS:
+        qs, day, agg = Account.objects.all(), "client_since", Count("pk")
+    elif source == MetricSource.MANUAL:
+        qs, day, agg = FlowActual.objects.filter(metric=metric), "month", Sum("value")
+    else:
+        raise ValueError(f"{metric.code} is not a flow with monthly actuals")
+    qs = _visible(_in_period(qs, day, year_period), viewer, "owner").filter(_owner_filter(scope, owner_id))
+    rows = qs.annotate(m=TruncMonth(day)).order_by().values("m").annotate(n=agg)
+    return {row["m"].month: Decimal(row["n"] or 0) for row in rows}
+
+
+def _monthly_balance(metric: Metric, scope: str, owner_id: int, year: int, viewer) -> dict[date, Decimal]:
+    """One grouped query: every month end with a snapshot in the year, with the owner's total balance then
+    (zero when the owner has none that day). All month ends are kept, as `actuals` takes the latest one."""
+    owner_q = _owner_filter(scope, owner_id, "account__") & _visibility_q(viewer, "account__owner")
+    rows = (
+        BalanceSnapshot.objects.filter(metric=metric, month_end__year=year)
+        .order_by()
+        .values("month_end")
+        .annotate(n=Sum("balance", filter=owner_q))
+    )
+    return {row["month_end"]: Decimal(row["n"] or 0) for row in rows}
+
+
+def monthly_series(
+    *, scope: str, owner_id: int, metrics: list[Metric], year: int, month: int, viewer: User | None
+) -> list[MonthlySeries]:
+    """Plan and actual per month of the year for one owner and each flow or balance metric, the figures of
+    `plan_vs_actual` at every month end. Queries: the owner's targets, then one grouped query per metric."""
+    owner_field = {Scope.RM: "user_id", Scope.TEAM: "team_id", Scope.REGION: "region_id"}[scope]
+    targets = {
+        t.metric_id: t
+        for t in Target.objects.filter(
+            metric__in=metrics, year=year, **{owner_field: owner_id}
+        ).select_related("distribution")
+    }
+    series = []
+    for metric in metrics:
+        target = targets.get(metric.pk)
+        plan: list[Decimal | None] = [None] * 12
+        if target is not None:
+            shares = calculations.month_shares(target.distribution.weights if target.distribution else None)
+            for m in range(1, 13):
+                if metric.kind == MetricKind.BALANCE:
+                    plan[m - 1] = calculations.balance_plan_at(
+                        target.baseline or ZERO, target.value, shares, m
+                    )
+                else:
+                    plan[m - 1] = calculations.flow_plan_to_date(target.value, shares, m)
+        if metric.kind == MetricKind.BALANCE:
+            levels = _monthly_balance(metric, scope, owner_id, year, viewer)
+            actual = []
+            for m in range(1, month + 1):
+                passed = [d for d in levels if d <= calculations.month_end(year, m)]
+                actual.append(levels[max(passed)] if passed else ZERO)
+        else:
+            per_month = _monthly_flow(metric, scope, owner_id, year, viewer)
+            actual = calculations.running_totals([per_month.get(m, ZERO) for m in range(1, month + 1)])
+        series.append(MonthlySeries(metric, plan, actual + [None] * (12 - month)))
+    return series
+
+
+# Which team standard a funnel ratio is held against: a standard "as a share or ratio" on the metric of the
+# ratio's numerator (appointments per conversation, proposals per first appointment, wins per closed deal).
+RATIO_STANDARD_SOURCES = {
+    "conversation_to_appointment": MetricSource.APPOINTMENTS,
+    "first_appointment_to_proposal": MetricSource.PROPOSALS,
+    "closing_ratio": MetricSource.WINS,
+}
+
+
+def team_standards(*, team_ids: list[int], viewer: User | None) -> dict[int, dict[tuple[str, str], Standard]]:
+    """The guidance parameters of the teams the viewer may see, per team and (metric source, period):
+    e.g. standards[team_id][("conversations", "week")]. One query."""
+    standards = Standard.objects.filter(team_id__in=team_ids).select_related("metric")
+    if viewer is not None:
+        standards = standards.filter(team__in=teams_visible_to(viewer=viewer).values("pk"))
+    by_team: dict[int, dict[tuple[str, str], Standard]] = defaultdict(dict)
+    for standard in standards:
+        by_team[standard.team_id][(standard.metric.source, standard.period)] = standard
+    return dict(by_team)
+
+
+def ratio_standard(standards: dict[tuple[str, str], Standard], kpi: str) -> Standard | None:
+    """The team's standard for a funnel ratio (see RATIO_STANDARD_SOURCES), if it set one."""
+    return standards.get((RATIO_STANDARD_SOURCES[kpi], StandardPeriod.RATIO))

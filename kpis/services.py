@@ -6,12 +6,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Role, User
 from accounts.selectors import user_can_change, user_can_see
 
 from . import selectors
 from .calculations import rounded
-from .models import Activity, Forecast, Metric, Opportunity, PlanActual, StageChange
+from .models import Activity, Forecast, Metric, Opportunity, PlanActual, StageChange, Standard, Target
 
 PLAN_ACTUAL_FIELDS = ["plan_to_date", "actual_to_date", "variance", "attainment", "status", "computed_at"]
 
@@ -104,3 +104,69 @@ def plan_actual_store(*, year: int, month: int, now: datetime) -> int:
 
 def _q(value, places: int = 2):
     return rounded(value, places)
+
+
+# --- Targets, standards and forecasts set on the record pages -------------------------------------
+
+
+def can_set_target(*, user: User, target: Target) -> bool:
+    """Leaders set targets for their teams and RMs, directors for their region, its teams and RMs, the
+    admin for everyone; RMs set none."""
+    rms, teams, regions = selectors.target_owners_for(viewer=user)
+    if target.user_id:
+        return rms.filter(pk=target.user_id).exists()
+    if target.team_id:
+        return teams.filter(pk=target.team_id).exists()
+    if target.region_id:
+        return regions.filter(pk=target.region_id).exists()
+    return user.role in (Role.LEADER, Role.DIRECTOR, Role.ADMIN)  # no owner yet: full_clean says so
+
+
+def target_save(*, target: Target, by: User) -> Target:
+    """Create or change a target for an owner the user may set targets for (and, for a change, of one)."""
+    _require(can_set_target(user=by, target=target), _("You cannot set targets for this owner."))
+    if target.pk:
+        current = Target.objects.get(pk=target.pk)
+        _require(can_set_target(user=by, target=current), _("You cannot change this target."))
+    target.full_clean()
+    with transaction.atomic():
+        target.save()
+    return target
+
+
+def target_delete(*, target: Target, by: User) -> None:
+    _require(can_set_target(user=by, target=target), _("You cannot delete this target."))
+    target.delete()
+
+
+def can_set_standard(*, user: User, team) -> bool:
+    """A team's guidance parameters are set by its leader (or its region's director, or the admin)."""
+    return selectors.standard_teams_for(viewer=user).filter(pk=team.pk).exists()
+
+
+def standard_save(*, standard: Standard, by: User) -> Standard:
+    """Create or change a guidance parameter of a team the user leads (directs, administers)."""
+    _require(can_set_standard(user=by, team=standard.team), _("You cannot set this team's standards."))
+    if standard.pk:
+        current = Standard.objects.select_related("team").get(pk=standard.pk)
+        _require(can_set_standard(user=by, team=current.team), _("You cannot change this standard."))
+    standard.full_clean()
+    with transaction.atomic():
+        standard.save()
+    return standard
+
+
+def standard_delete(*, standard: Standard, by: User) -> None:
+    _require(can_set_standard(user=by, team=standard.team), _("You cannot delete this standard."))
+    standard.delete()
+
+
+def forecast_clear(*, owner: User, metric: Metric, month: date, by: User) -> None:
+    """Withdraw an RM's forecast for a month (nothing happens when there is none)."""
+    _require(user_can_change(viewer=by, target=owner), _("You cannot forecast for this person."))
+    Forecast.objects.filter(owner=owner, metric=metric, month=month.replace(day=1)).delete()
+
+
+def opportunity_delete(*, opportunity: Opportunity, by: User) -> None:
+    _require(user_can_change(viewer=by, target=opportunity.owner), _("You cannot delete this deal."))
+    opportunity.delete()

@@ -17,3 +17,11 @@ def plan_actual_month_end() -> int:
     """At each month end: snapshot the month that has just closed."""
     year, month = selectors.latest_closed_month(timezone.localdate())
     return services.plan_actual_store(year=year, month=month, now=timezone.now())
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def import_job_run(job_id: int) -> str:
+    """Run a CSV import uploaded in the browser: all its rows or none; a finished job is not run again."""
+    from .importers import import_job_execute  # the importers module enqueues this task: import it here
+
+    return import_job_execute(job_id=job_id)

@@ -49,6 +49,7 @@ from django.utils.translation import gettext_lazy
 MAX_FIELD_LENGTH = 10_000
 BROWSER_MAX_ROWS = 50_000
 CREATED, UPDATED = "created", "updated"
+UNCHANGED = "unchanged"  # a valid row already in the database as it is: nothing written
 ROW = "__all__"  # Django's key for errors of the whole form, i.e. of the whole row
 
 # Excel workbooks (.xlsx) are ZIP files; old .xls files are OLE2 compound documents.
@@ -69,6 +70,7 @@ class RowError:
 class ImportResult:
     created: int = 0
     updated: int = 0
+    unchanged: int = 0  # rows of an idempotent import found already saved as they are
     rows: int = 0  # data rows read, empty ones included
     errors: list[RowError] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
@@ -131,7 +133,7 @@ class ImportSpec:
         every row, valid or not; `form.cleaned_data` holds the fields that are valid."""
 
     def save(self, form: forms.BaseForm) -> str:
-        """Save one valid row; return CREATED or UPDATED."""
+        """Save one valid row; return CREATED, UPDATED or UNCHANGED (found as it is: nothing written)."""
         raise NotImplementedError
 
     def save_batch(self, row_forms: list[forms.BaseForm]) -> list[str]:
@@ -186,7 +188,7 @@ def csv_import(
                 raise _Rollback
     except _Rollback:
         if not dry_run or result.errors:
-            result.created = result.updated = 0
+            result.created = result.updated = result.unchanged = 0
     return result
 
 
@@ -217,7 +219,8 @@ def _save(importer: ImportSpec, valid: list, result: ImportResult) -> None:
 
 def _count(result: ImportResult, outcomes: list[str]) -> None:
     result.updated += outcomes.count(UPDATED)
-    result.created += len(outcomes) - outcomes.count(UPDATED)
+    result.unchanged += outcomes.count(UNCHANGED)
+    result.created += len(outcomes) - outcomes.count(UPDATED) - outcomes.count(UNCHANGED)
 
 
 # --- Reading the file -----------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from accounts.views import HomeView
+from salesplan.views import HomeView
 
 admin.site.site_header = _("SalesPlan administration")
 admin.site.site_title = _("SalesPlan admin")

@@ -210,7 +210,9 @@ class Account(models.Model):
                 violation_error_message=_("An account with this legal name already exists."),
             ),
             models.CheckConstraint(
-                condition=Q(client_until__isnull=True) | Q(client_since__isnull=True) | Q(client_until__gte=models.F("client_since")),
+                condition=Q(client_until__isnull=True)
+                | Q(client_since__isnull=True)
+                | Q(client_until__gte=models.F("client_since")),
                 name="account_client_dates_ordered",
                 violation_error_message=_("A client cannot leave before becoming a client."),
             ),

@@ -20,6 +20,7 @@ PUBLIC = {
     "admin:password_reset",
     "admin:view_on_site",
     "admin:jsi18n",
+    "coaching:calendar-feed-ics",  # a calendar app's subscription: the secret token is the key (404 otherwise)
 }
 ROUTES = [r for r in walk() if r.name not in PUBLIC]
 

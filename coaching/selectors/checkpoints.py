@@ -352,3 +352,85 @@ def upcoming_for(*, viewer: User, now: datetime.datetime, limit: int = 10) -> Qu
     elif viewer.role == Role.LEADER:
         qs = qs.filter(leader=viewer)
     return qs.order_by("scheduled_at")[:limit]
+
+
+# --- The checkpoint pages (appended for the checkpoint pages) ---------------------------------------------
+
+
+def checkpoint_list(*, viewer: User) -> QuerySet[Checkpoint]:
+    """The checkpoints the viewer may see, with the RM, their team and the leader joined."""
+    return checkpoints_visible_to(viewer=viewer)
+
+
+def checkpoint_detail(*, viewer: User, pk: int) -> Checkpoint | None:
+    """One visible checkpoint with everything its meeting page shows prefetched (None when not visible)."""
+    from django.db.models import Prefetch
+
+    from ..models import CheckpointEvent
+
+    return (
+        checkpoints_visible_to(viewer=viewer)
+        .select_related("review")
+        .prefetch_related(
+            "problems",
+            "decisions",
+            "surprises",
+            Prefetch("events", queryset=CheckpointEvent.objects.select_related("by")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+@dataclass
+class MeetingActions:
+    carried: list[ActionItem]  # from earlier meetings: still open, or done in this one
+    new: list[ActionItem]  # decided in this meeting
+
+
+def meeting_action_items(*, checkpoint: Checkpoint) -> MeetingActions:
+    """The RM's open action items carried from earlier meetings (and those done in this one), and the items
+    decided in this meeting; one query."""
+    items = (
+        ActionItem.objects.filter(rm=checkpoint.rm_id)
+        .filter(Q(done_at__isnull=True) | Q(done_in=checkpoint) | Q(checkpoint=checkpoint))
+        .select_related("owner", "checkpoint")
+        .order_by("due_date", "pk")
+    )
+    carried, new = [], []
+    for item in items:
+        if item.checkpoint_id == checkpoint.pk:
+            new.append(item)
+        elif item.done_in_id == checkpoint.pk or item.checkpoint.scheduled_at < checkpoint.scheduled_at:
+            carried.append(item)
+    return MeetingActions(carried=carried, new=new)
+
+
+def approved_plan(*, rm: User, year: int):
+    """The RM's approved plan for the year, if any (the one a meeting may reset)."""
+    from ..models import Plan, PlanStatus
+
+    return Plan.objects.filter(owner=rm, year=year, status=PlanStatus.APPROVED).first()
+
+
+def calendar_checkpoints(*, user: User, now: datetime.datetime) -> QuerySet[Checkpoint]:
+    """The person's own meetings for their calendar feed, from 30 days back to 120 days ahead, cancelled ones
+    left out: as RM their own, as leader those they run. Never anybody else's."""
+    return (
+        Checkpoint.objects.filter(Q(rm=user) | Q(leader=user))
+        .filter(
+            scheduled_at__gte=now - datetime.timedelta(days=30),
+            scheduled_at__lte=now + datetime.timedelta(days=120),
+        )
+        .exclude(status=CheckpointStatus.CANCELLED)
+        .select_related("rm", "leader")
+        .annotate(moves=Count("events", filter=Q(events__action="rescheduled")))
+        .order_by("scheduled_at", "pk")
+    )
+
+
+def notifications_for(*, user: User) -> QuerySet:
+    """The person's in-app notifications, newest first."""
+    from ..models import Notification
+
+    return Notification.objects.filter(user=user).order_by("-created_at", "-pk")

@@ -16,8 +16,9 @@ from accounts.models import User
 from accounts.selectors import owned_by_visible
 from kpis import selectors as kpi_selectors
 from kpis.calculations import Period
-from kpis.models import MetricKind, MetricSource, Scope, Standard, StandardPeriod, Target
-from targeting.models import Account, NamedAccountList
+from kpis.models import Metric, MetricKind, MetricSource, Product, Scope, Standard, StandardPeriod, Target
+from targeting import selectors as targeting_selectors
+from targeting.models import Account, NamedAccountEntry, NamedAccountList, Segment
 from targeting.selectors import DEFAULT_NAMED_ACCOUNT_LIMIT
 
 from .. import calculations
@@ -28,7 +29,9 @@ from ..models import (
     PlannedActivity,
     PlanSection,
     PlanStatus,
+    RelationshipAction,
     RelationshipPlan,
+    RelationshipResult,
     SectionKey,
 )
 
@@ -107,8 +110,10 @@ def plan_content(*, plan: Plan) -> dict:
 
 def content_as_text(content: dict) -> list[tuple[str, list[str]]]:
     """A revision's content as titled blocks of lines, the form a person reads a difference in."""
+    # In the plan's order whatever order the JSON came back in (PostgreSQL's jsonb reorders its keys).
+    sections = content.get("sections", {})
     blocks = [
-        (str(SectionKey(key).label), (text or "").splitlines()) for key, text in content["sections"].items()
+        (str(SectionKey(key).label), (sections.get(key) or "").splitlines()) for key in SectionKey.values
     ]
     blocks.append(
         (
@@ -530,8 +535,6 @@ def review_board(*, viewer: User, year: int, today: datetime.date) -> dict[str, 
 
 # --- The review pages -----------------------------------------------------------------------------------
 
-REVIEW_PARTS = ("numbers", "relationships", "development")  # the parts of a plan beside its written sections
-
 
 @dataclass(frozen=True)
 class BoardColumn:
@@ -613,3 +616,104 @@ def plan_revisions(*, plan: Plan) -> list:
     from ..models import PlanRevision
 
     return list(PlanRevision.objects.filter(plan=plan).select_related("created_by").order_by("number"))
+
+
+# --- The plan page written by the RM ----------------------------------------------------------------------
+
+
+def plan_list(*, viewer: User) -> QuerySet[Plan]:
+    """The plans the viewer may see, with owner, team and region joined (one query a page)."""
+    return plans_visible_to(viewer=viewer).select_related("owner__team__region")
+
+
+def relationships_visible_to(*, viewer: User) -> QuerySet[RelationshipPlan]:
+    return owned_by_visible(
+        viewer=viewer,
+        queryset=RelationshipPlan.objects.select_related("plan__owner__team__leader", "account"),
+        owner_field="plan__owner",
+    )
+
+
+def relationship_actions_visible_to(*, viewer: User) -> QuerySet[RelationshipAction]:
+    return owned_by_visible(
+        viewer=viewer,
+        queryset=RelationshipAction.objects.select_related(
+            "relationship__plan__owner__team__leader", "relationship__account"
+        ),
+        owner_field="relationship__plan__owner",
+    )
+
+
+def relationship_results_visible_to(*, viewer: User) -> QuerySet[RelationshipResult]:
+    return owned_by_visible(
+        viewer=viewer,
+        queryset=RelationshipResult.objects.select_related(
+            "relationship__plan__owner__team__leader", "relationship__account", "metric"
+        ),
+        owner_field="relationship__plan__owner",
+    )
+
+
+def development_goals_visible_to(*, viewer: User) -> QuerySet[DevelopmentGoal]:
+    return owned_by_visible(
+        viewer=viewer,
+        queryset=DevelopmentGoal.objects.select_related("plan__owner__team__leader", "result_metric"),
+        owner_field="plan__owner",
+    )
+
+
+def designated_accounts(*, viewer: User, plan: Plan) -> list[Account]:
+    """The plan's RM's accounts designated must keep or must expand: each deserves a relationship plan."""
+    return list(
+        targeting_selectors.accounts_visible_to(viewer=viewer)
+        .filter(owner=plan.owner_id)
+        .filter(Q(must_keep=True) | Q(must_expand=True))
+        .order_by("legal_name", "pk")
+    )
+
+
+def plan_targets(*, viewer: User, plan: Plan) -> list[Target]:
+    """The RM's own targets for the plan's year: what the plan commits to."""
+    return list(
+        kpi_selectors.targets_visible_to(viewer=viewer)
+        .filter(user=plan.owner_id, year=plan.year)
+        .order_by("metric__display_order", "metric__name")
+    )
+
+
+def plan_named_list(*, viewer: User, plan: Plan) -> NamedAccountList | None:
+    """The RM's named-account list for the plan's year, with its size, limit and accounts (two queries)."""
+    entries = Prefetch("entries", queryset=NamedAccountEntry.objects.select_related("account"))
+    return (
+        targeting_selectors.named_lists_with_limits(viewer=viewer)
+        .filter(owner=plan.owner_id, year=plan.year)
+        .prefetch_related(entries)
+        .first()
+    )
+
+
+def plan_segment_choices(*, plan: Plan) -> list[Segment]:
+    """The segments the plan's RM may cover: those their team and region target."""
+    return list(
+        targeting_selectors.segments_visible_to(viewer=plan.owner).prefetch_related(None).order_by("name")
+    )
+
+
+def product_categories(*, plan: Plan) -> list[str]:
+    """The categories a plan's product mix is split into: the product catalogue's, and any the plan uses."""
+    known = set(Product.objects.order_by().values_list("category", flat=True).distinct())
+    return sorted(known | {m.category for m in plan.planned_mix.all()}, key=str.casefold)
+
+
+def plan_metrics() -> list[Metric]:
+    """The metrics a result of a plan may be tied to: the active catalogue."""
+    return list(Metric.objects.filter(is_active=True))
+
+
+def content_in_section_order(content: dict) -> dict:
+    """A plan content with its sections in the order the plan reads: a revision stored as JSON comes back
+    from PostgreSQL with its keys in the database's order."""
+    sections = content.get("sections", {})
+    ordered = {key: sections[key] for key in SectionKey.values if key in sections}
+    ordered.update({key: text for key, text in sections.items() if key not in ordered})
+    return {**content, "sections": ordered}

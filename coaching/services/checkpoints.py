@@ -422,3 +422,127 @@ def calendar_token_reset(*, user: User) -> CalendarFeed:
         feed.token = CalendarFeed._meta.get_field("token").default()
         feed.save(update_fields=["token", "created_at"])
     return feed
+
+
+# --- The meeting page (appended for the checkpoint pages) -----------------------------------------------
+
+AGENDA_PREFIX = "agenda:"
+MAX_MERGE_ATTEMPTS = 3
+
+
+def _note_value(checkpoint: Checkpoint, field: str) -> str:
+    if field.startswith(AGENDA_PREFIX):
+        return (checkpoint.agenda_notes or {}).get(field.removeprefix(AGENDA_PREFIX), "")
+    return getattr(checkpoint, field)
+
+
+def checkpoint_note_save(
+    *, checkpoint: Checkpoint, by: User, field: str, text: str, base_text: str, base_version: int
+) -> Checkpoint:
+    """Save one note box of the meeting page ("leader_notes", "rm_notes", "prep_notes" or "agenda:<item>").
+
+    The version guards the whole meeting's notes; a save made from an older version goes through only when
+    this box still holds the text the writer started from (the other person wrote in another box meanwhile).
+    When this very box changed meanwhile, NotesConflict({field: theirs}, {field: yours}): nothing is lost."""
+    if field.startswith(AGENDA_PREFIX):
+        key = field.removeprefix(AGENDA_PREFIX)
+        if key not in dict(checkpoint.agenda):
+            raise ValidationError(_("This agenda has no such item."))
+    elif field not in NOTE_FIELDS:
+        raise ValidationError(_("There is no such note."))
+    current = checkpoint
+    for _attempt in range(MAX_MERGE_ATTEMPTS):
+        if field.startswith(AGENDA_PREFIX):
+            notes = {"agenda_notes": {**(current.agenda_notes or {}), key: text}}
+        else:
+            notes = {field: text}
+        try:
+            return checkpoint_notes_save(checkpoint=current, by=by, base_version=base_version, **notes)
+        except NotesConflict:
+            current = Checkpoint.objects.get(pk=checkpoint.pk)
+            theirs = _note_value(current, field)
+            if theirs != base_text and theirs != text:
+                raise NotesConflict({field: theirs}, {field: text}) from None
+            base_version = current.version
+    raise NotesConflict({field: _note_value(current, field)}, {field: text})
+
+
+def problem_confirm(*, problem: Problem, by: User, confirmed: bool) -> Problem:
+    """Confirm a problem (a proposed one stays marked as coming from the numbers) or dismiss it."""
+    checkpoint = problem.checkpoint
+    _require(can_run(user=by, checkpoint=checkpoint), _("Only the leader decides which problems count."))
+    if checkpoint.is_closed:
+        raise ValidationError(_("This meeting is closed."))
+    problem.confirmed = confirmed
+    problem.save(update_fields=["confirmed"])
+    return problem
+
+
+def checkpoint_plan_reset(*, checkpoint: Checkpoint, plan, by: User, reason: str) -> Decision:
+    """Reset the RM's approved plan from the meeting: a new plan revision with the reason, and the decision
+    "Plan reset: <reason>" in the meeting's record, both or neither."""
+    from .plans import plan_reset
+
+    _require(can_run(user=by, checkpoint=checkpoint), _("Only the leader resets the plan."))
+    if checkpoint.is_closed:
+        raise ValidationError(_("This meeting is closed."))
+    if plan.owner_id != checkpoint.rm_id:
+        raise ValidationError(_("This is not the RM's plan."))
+    with transaction.atomic():
+        plan_reset(plan=plan, by=by, reason=reason)
+        return decision_add(
+            checkpoint=checkpoint, by=by, text=_("Plan reset: %(reason)s") % {"reason": reason.strip()}
+        )
+
+
+def review_start(*, checkpoint: Checkpoint) -> SemiannualReview | None:
+    """The semiannual review of a semiannual checkpoint, created empty the first time (None for other kinds)."""
+    if checkpoint.kind != CheckpointKind.SEMIANNUAL:
+        return None
+    review, _created = SemiannualReview.objects.get_or_create(checkpoint=checkpoint)
+    return review
+
+
+def calendar_feed_for(*, user: User) -> CalendarFeed:
+    """The person's private calendar feed, created with a secret address on first use."""
+    feed, _created = CalendarFeed.objects.get_or_create(user=user)
+    return feed
+
+
+def notification_read(*, notification: Notification, by: User, now: datetime.datetime) -> Notification:
+    _require(notification.user_id == by.pk, _("Not your notification."))
+    if notification.read_at is None:
+        notification.read_at = now
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_read_all(*, user: User, now: datetime.datetime) -> int:
+    """Mark every unread notification of the person read; returns how many."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=now)
+
+
+def can_set_cadence(*, user: User, team=None, rm: User | None = None) -> bool:
+    """Leaders set their teams' cadence and their RMs' own; directors in their region; admins anywhere."""
+    from accounts.selectors import teams_visible_to
+
+    if user.role not in (Role.LEADER, Role.DIRECTOR, Role.ADMIN):
+        return False
+    if team is not None:
+        return teams_visible_to(viewer=user).filter(pk=team.pk).exists()
+    return rm is not None and rm.pk != user.pk and user_can_change(viewer=user, target=rm)
+
+
+def cadence_save(*, cadence: Cadence, by: User) -> Cadence:
+    """Save a team's default cadence or one RM's own; meetings already scheduled keep their date."""
+    _require(can_set_cadence(user=by, team=cadence.team, rm=cadence.rm), _("You cannot set this cadence."))
+    cadence.full_clean()
+    cadence.save()
+    return cadence
+
+
+def cadence_remove(*, rm: User, by: User) -> bool:
+    """Remove an RM's own cadence: they follow their team's again. Returns whether there was one."""
+    _require(can_set_cadence(user=by, rm=rm), _("You cannot set this cadence."))
+    deleted, _detail = Cadence.objects.filter(rm=rm).delete()
+    return bool(deleted)

@@ -7,10 +7,12 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.selectors import user_can_change
+from kpis.models import Metric
 
 from .. import calculations
 from ..models import (
@@ -23,7 +25,9 @@ from ..models import (
     PlanRevision,
     PlanSection,
     PlanStatus,
+    RelationshipAction,
     RelationshipPlan,
+    RelationshipResult,
     SectionKey,
 )
 
@@ -249,3 +253,69 @@ def _move(plan: Plan, status: str, by: User, action: str, note: str = "", **fiel
         locked.save()
         PlanEvent.objects.create(plan=locked, action=action, by=by, note=note)
     return locked
+
+
+# --- The small forms of the plan page: relationship plans, their actions and results, development goals ---
+
+
+def _touch(plan: Plan) -> None:
+    """The plan's "last updated" follows every change of its parts, as a section save does."""
+    Plan.objects.filter(pk=plan.pk).update(updated_at=timezone.now())
+
+
+def relationship_delete(*, relationship: RelationshipPlan, by: User) -> None:
+    """Remove a relationship plan (e.g. of an account no longer must keep or must expand)."""
+    _require(can_edit(user=by, plan=relationship.plan), _("This plan cannot be changed now."))
+    relationship.delete()
+    _touch(relationship.plan)
+
+
+def relationship_action_add(
+    *, relationship: RelationshipPlan, description: str, due_date: datetime.date, owner: User, by: User
+) -> RelationshipAction:
+    """A dated action of a relationship plan, owned by the RM or by their leader."""
+    plan = relationship.plan
+    _require(can_edit(user=by, plan=plan), _("This plan cannot be changed now."))
+    leader_id = plan.owner.team.leader_id if plan.owner.team_id else None
+    if owner.pk not in (plan.owner_id, leader_id):
+        raise ValidationError({"owner": _("An action is owned by the RM or by their leader.")})
+    action = RelationshipAction(
+        relationship=relationship, description=description.strip(), due_date=due_date, owner=owner
+    )
+    action.full_clean()
+    action.save()
+    _touch(plan)
+    return action
+
+
+def relationship_action_delete(*, action: RelationshipAction, by: User) -> None:
+    plan = action.relationship.plan
+    _require(can_edit(user=by, plan=plan), _("This plan cannot be changed now."))
+    action.delete()
+    _touch(plan)
+
+
+def relationship_result_add(
+    *, relationship: RelationshipPlan, metric: Metric, expected_value: Decimal, by: User
+) -> RelationshipResult:
+    """An expected result of a relationship plan, tied to a metric of the catalogue."""
+    plan = relationship.plan
+    _require(can_edit(user=by, plan=plan), _("This plan cannot be changed now."))
+    result = RelationshipResult(relationship=relationship, metric=metric, expected_value=expected_value)
+    result.full_clean()
+    result.save()
+    _touch(plan)
+    return result
+
+
+def relationship_result_delete(*, result: RelationshipResult, by: User) -> None:
+    plan = result.relationship.plan
+    _require(can_edit(user=by, plan=plan), _("This plan cannot be changed now."))
+    result.delete()
+    _touch(plan)
+
+
+def development_goal_delete(*, goal: DevelopmentGoal, by: User) -> None:
+    _require(can_edit(user=by, plan=goal.plan), _("This plan cannot be changed now."))
+    goal.delete()
+    _touch(goal.plan)

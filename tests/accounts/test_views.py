@@ -1,8 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import User
-from tests.factories.accounts import RMFactory, TeamFactory
+from tests.factories.accounts import RMFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,75 +44,6 @@ def test_password_reset_sends_an_email_with_a_working_link(client, rm, mailoutbo
     assert response.status_code == 302
     rm.refresh_from_db()
     assert rm.check_password("a-new-long-password-42")
-
-
-# --- Home -----------------------------------------------------------------------------------------
-
-
-def test_rm_home_shows_own_team_leader_and_region_but_not_colleagues(rm_client, org):
-    page = rm_client.get(reverse("home")).content.decode()
-    assert "Team A1" in page and "Leader A1" in page and "Region A" in page
-    assert org.rm_a1_peer.display_name not in page
-    assert "Team A2" not in page
-
-
-def test_leader_home_lists_own_team_members_only(leader_client, org):
-    page = leader_client.get(reverse("home")).content.decode()
-    assert "RM A1 peer" in page
-    assert "RM A2" not in page and "RM B1" not in page
-
-
-def test_director_home_compares_own_region_teams(director_client, org):
-    page = director_client.get(reverse("home")).content.decode()
-    assert "Team A1" in page and "Team A2" in page
-    assert "Team B1" not in page
-
-
-def test_admin_home_shows_whole_organisation_and_unplaced_people(admin_client, org):
-    unplaced = User.objects.create_user("new.hire@bank.example", display_name="New Hire")
-    response = admin_client.get(reverse("home"))
-    page = response.content.decode()
-    assert "Team B1" in page and "Region B" in page
-    assert unplaced.display_name in page
-    counts = response.context["counts"]
-    assert (counts.regions, counts.teams, counts.rms, counts.without_place) == (2, 3, 4, 1)
-
-
-def test_person_without_place_is_told_to_ask_an_admin(client):
-    loner = User.objects.create_user("loner@bank.example", display_name="Loner")
-    client.force_login(loner)
-    assert "no place in the organisation yet" in client.get(reverse("home")).content.decode()
-
-
-def _grow(org, per_team: int) -> None:
-    for team in (org.team_a1, org.team_a2, org.team_b1):
-        RMFactory.create_batch(per_team, team=team)
-    TeamFactory.create_batch(2, region=org.region_a)
-
-
-@pytest.mark.parametrize(
-    ("who", "queries"),
-    [
-        # session, user (with role annotations), teams+member counts, prefetched members
-        ("leader_a1", 4),
-        # session, user, regions (visible), prefetched teams with member counts
-        ("director_a", 4),
-        # session, user, 5 organisation counts, regions, prefetched teams, unplaced users
-        ("admin", 10),
-        # session, user, team with counts, prefetched (visible) members
-        ("rm_a1", 4),
-    ],
-)
-def test_home_query_count_does_not_grow_with_the_organisation(
-    client, org, who, queries, django_assert_num_queries
-):
-    client.force_login(getattr(org, who))
-    _grow(org, 3)
-    with django_assert_num_queries(queries):
-        assert client.get(reverse("home")).status_code == 200
-    _grow(org, 20)
-    with django_assert_num_queries(queries):
-        assert client.get(reverse("home")).status_code == 200
 
 
 # --- Profile and language ---------------------------------------------------------------------------

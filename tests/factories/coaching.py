@@ -125,3 +125,117 @@ class PlanEventFactory(DjangoModelFactory):
 
     plan = factory.SubFactory(PlanFactory)
     action = "created"
+
+
+# --- Checkpoints -------------------------------------------------------------------------------------------
+
+from coaching.models import (  # noqa: E402
+    ActionItem,
+    Cadence,
+    CalendarFeed,
+    Checkpoint,
+    CheckpointEvent,
+    Decision,
+    Notification,
+    Problem,
+    ReminderSent,
+    SemiannualReview,
+    Surprise,
+)
+
+_AT = datetime.datetime(2026, 12, 7, 9, 0, tzinfo=datetime.UTC)
+
+
+class CadenceFactory(DjangoModelFactory):
+    class Meta:
+        model = Cadence
+
+    team = factory.SubFactory("tests.factories.accounts.TeamFactory")
+
+
+class CheckpointFactory(DjangoModelFactory):
+    class Meta:
+        model = Checkpoint
+
+    rm = factory.SubFactory(RMFactory)
+    leader = factory.SelfAttribute("rm.team.leader")
+    kind = "weekly"
+    period = factory.Sequence(lambda n: f"f{n}")
+    scheduled_at = _AT
+    originally_at = _AT
+
+
+class CheckpointEventFactory(DjangoModelFactory):
+    class Meta:
+        model = CheckpointEvent
+
+    checkpoint = factory.SubFactory(CheckpointFactory)
+    action = "opened"
+
+
+class ProblemFactory(DjangoModelFactory):
+    class Meta:
+        model = Problem
+
+    checkpoint = factory.SubFactory(CheckpointFactory)
+    description = "Too few first appointments"
+
+
+class DecisionFactory(DjangoModelFactory):
+    class Meta:
+        model = Decision
+
+    checkpoint = factory.SubFactory(CheckpointFactory)
+    text = "Two prospecting mornings a week"
+
+
+class ActionItemFactory(DjangoModelFactory):
+    class Meta:
+        model = ActionItem
+
+    checkpoint = factory.SubFactory(CheckpointFactory)
+    rm = factory.SelfAttribute("checkpoint.rm")
+    owner = factory.SelfAttribute("checkpoint.rm")
+    description = "Call the three must-keep CFOs"
+    due_date = datetime.date(2026, 12, 14)
+
+
+class SurpriseFactory(DjangoModelFactory):
+    class Meta:
+        model = Surprise
+
+    checkpoint = factory.SubFactory(CheckpointFactory)
+    description = "The regional CEO asks for a loan pipeline review by Friday"
+
+
+class SemiannualReviewFactory(DjangoModelFactory):
+    class Meta:
+        model = SemiannualReview
+
+    checkpoint = factory.SubFactory(CheckpointFactory, kind="semiannual")
+
+
+class NotificationFactory(DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    user = factory.SubFactory(RMFactory)
+    key = factory.Sequence(lambda n: f"test:{n}")
+    title = "Weekly checkpoint tomorrow"
+
+
+class ReminderSentFactory(DjangoModelFactory):
+    class Meta:
+        model = ReminderSent
+
+    checkpoint = factory.SubFactory(CheckpointFactory)
+    kind = "meeting"
+    recipient = factory.SelfAttribute("checkpoint.rm")
+    sent_at = _AT
+
+
+class CalendarFeedFactory(DjangoModelFactory):
+    class Meta:
+        model = CalendarFeed
+
+    user = factory.SubFactory(RMFactory)

@@ -13,6 +13,8 @@ from kpis.models import (
     Distribution,
     FlowActual,
     Forecast,
+    ImportJob,
+    ImportKind,
     Metric,
     MetricKind,
     MetricSource,
@@ -25,7 +27,7 @@ from kpis.models import (
     Standard,
     Target,
 )
-from tests.factories.accounts import RMFactory, TeamFactory
+from tests.factories.accounts import AdminFactory, RMFactory, TeamFactory
 from tests.factories.targeting import AccountFactory
 
 
@@ -149,3 +151,13 @@ class PlanActualFactory(DjangoModelFactory):
     month = 1
     status = "no_plan"
     computed_at = factory.LazyFunction(lambda: datetime.datetime(2026, 2, 1, tzinfo=datetime.UTC))
+
+
+class ImportJobFactory(DjangoModelFactory):
+    class Meta:
+        model = ImportJob
+
+    kind = ImportKind.ACTIVITIES
+    created_by = factory.SubFactory(AdminFactory)
+    file_name = "activities.csv"
+    content = b"owner_email,kind,account,date\n"

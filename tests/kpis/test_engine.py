@@ -197,10 +197,13 @@ def test_month_end_snapshot_twice_changes_nothing(org):
     TargetFactory(user=org.rm_a1, metric=conversations, value=D("120"))
     ActivityFactory.create_batch(4, owner=org.rm_a1, date=date(2026, 1, 20))
     first = services.plan_actual_store(year=2026, month=1, now=timezone.now())
-    snapshot = list(PlanActual.objects.order_by("pk").values_list("scope", "scope_id", "actual_to_date", "status"))
+    def stored():
+        return list(PlanActual.objects.order_by("pk").values_list("scope", "scope_id", "actual_to_date", "status"))
+
+    snapshot = stored()
     second = services.plan_actual_store(year=2026, month=1, now=timezone.now())
     assert first == second == PlanActual.objects.count()
-    assert list(PlanActual.objects.order_by("pk").values_list("scope", "scope_id", "actual_to_date", "status")) == snapshot
+    assert stored() == snapshot
     row = PlanActual.objects.get(scope="rm", scope_id=org.rm_a1.pk, metric=conversations)
     assert (row.plan_to_date, row.actual_to_date, row.status) == (D("10.00"), D("4.00"), "off_track")
     ActivityFactory.create_batch(6, owner=org.rm_a1, date=date(2026, 1, 21))

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 
 from targeting.calculations import (
+    MANAGER,
     OWNER,
     SENIOR_EXECUTIVE,
-    MANAGER,
     STAFF,
     Company,
     LevelRule,
