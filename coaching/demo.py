@@ -6,7 +6,7 @@ as the demo RMs would write them.
 """
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -217,3 +217,134 @@ def seed(*, stdout=None) -> None:
             created += 1
     if stdout is not None:
         stdout.write(f"coaching: {created} plans created ({Plan.objects.count()} in all).")
+    seed_checkpoints(stdout=stdout)
+
+
+# --- Checkpoints: six months of history and the weeks ahead ---------------------------------------------------
+
+LEADER_NOTES = [
+    "Bonne semaine sur la prospection ; les premiers rendez-vous tardent à se transformer en propositions.",
+    "Revue des trois dossiers en cours : prioriser Dupont, relancer le cabinet comptable.",
+    "Observation terrain : bonne préparation du rendez-vous, reformulation des besoins à travailler.",
+]
+RM_NOTES = [
+    "J'ai besoin d'un co-rendez-vous sur le dossier de crédit-bail.",
+    "Deux clients à forte valeur m'ont signalé des offres concurrentes.",
+]
+DECISIONS = [
+    "Bloquer deux matinées de prospection par semaine.",
+    "Préparer un chiffrage ROI pour chaque proposition.",
+]
+ACTIONS = ["Appeler le directeur financier de Dupont", "Envoyer la proposition d'affacturage",
+           "Préparer la revue annuelle du client", "Relancer l'expert-comptable"]  # fmt: skip
+
+
+def _past_meetings(rm: User, index: int, now) -> list:
+    """The RM's past meetings: weekly on Mondays, monthly, quarterly and the July semiannual review."""
+    tz = timezone.get_current_timezone()
+    days = []
+    monday = timezone.localdate(now) - timedelta(days=timezone.localdate(now).weekday())
+    for w in range(1, 27):
+        days.append(("weekly", monday - timedelta(weeks=w)))
+    for m in range(1, 7):
+        first = (timezone.localdate(now).replace(day=1) - timedelta(days=31 * m)).replace(day=3)
+        days.append(("monthly", first))
+    days += [
+        ("quarterly", date(YEAR, 7, 6)),
+        ("quarterly", date(YEAR, 10, 6)),
+        ("semiannual", date(YEAR, 7, 8)),
+    ]
+    return [(kind, timezone.make_aware(datetime.combine(day, time(9, 0)), tz)) for kind, day in days]
+
+
+def _seed_checkpoints(rm: User, index: int, metrics, now) -> None:
+    from .calculations import period_key
+    from .models import (
+        ActionItem,
+        Checkpoint,
+        CheckpointEvent,
+        CheckpointStatus,
+        Decision,
+        Problem,
+        SemiannualReview,
+    )
+    from .selectors.checkpoints import checkpoint_snapshot
+
+    rng = random.Random(f"salesplan-cp-{rm.email}")  # noqa: S311 - demo data, not security
+    leader = rm.team.leader
+    careless = index % 9 == 4  # a few RMs whose meetings slip: cadence health has something to flag
+    meetings = sorted(_past_meetings(rm, index, now), key=lambda km: km[1])
+    for n, (kind, at) in enumerate(meetings):
+        roll = rng.random()
+        recent = (now - at).days < 45
+        if careless and recent and kind == "weekly":
+            status = (
+                CheckpointStatus.SKIPPED if roll < 0.5 else CheckpointStatus.SCHEDULED
+            )  # overdue, never held
+        else:
+            status = CheckpointStatus.SKIPPED if roll < 0.06 else CheckpointStatus.HELD
+        late = status == CheckpointStatus.HELD and roll > 0.88
+        held_at = at + timedelta(days=rng.randint(3, 6) if late else 0, minutes=rng.randint(0, 20))
+        cp = Checkpoint.objects.create(
+            rm=rm, leader=leader, kind=kind, period=period_key(kind, at.date()), scheduled_at=at, originally_at=at,
+            status=status, held_at=held_at if status == CheckpointStatus.HELD else None, held_late=late,
+            opened_at=held_at if status == CheckpointStatus.HELD else None,
+            reason="Congés du responsable" if status == CheckpointStatus.SKIPPED else "",
+            prep_notes=rng.choice(RM_NOTES) if status == CheckpointStatus.HELD else "",
+            leader_notes=rng.choice(LEADER_NOTES) if status == CheckpointStatus.HELD else "",
+            rm_notes=rng.choice(RM_NOTES) if status == CheckpointStatus.HELD and roll < 0.5 else "",
+        )  # fmt: skip
+        if status == CheckpointStatus.SKIPPED:
+            CheckpointEvent.objects.create(checkpoint=cp, action="skipped", by=leader, note=cp.reason)
+            continue
+        if status != CheckpointStatus.HELD:
+            continue
+        CheckpointEvent.objects.create(checkpoint=cp, action="held_late" if late else "held", by=leader)
+        if (
+            kind != "weekly" or n >= len(meetings) - 6
+        ):  # snapshots for the longer meetings and the recent weeks
+            snapshot = checkpoint_snapshot(checkpoint=cp, today=held_at.date())
+            cp.snapshot, cp.snapshot_from, cp.snapshot_to = snapshot.as_json(), snapshot.start, snapshot.end
+            cp.save(update_fields=["snapshot", "snapshot_from", "snapshot_to"])
+            for row in snapshot.off_track[:2]:
+                Problem.objects.create(
+                    checkpoint=cp, description=row["problem"], metric_id=row["metric_id"], proposed=True
+                )
+        if roll < 0.4:
+            Decision.objects.create(checkpoint=cp, text=rng.choice(DECISIONS))
+        if roll < 0.5:
+            done = n < len(meetings) - 3 or roll < 0.2
+            ActionItem.objects.create(
+                checkpoint=cp, rm=rm, owner=rm, description=rng.choice(ACTIONS), due_date=(at + timedelta(days=7)).date(),
+                done_at=at + timedelta(days=6) if done else None,
+            )  # fmt: skip
+        if kind == "semiannual":
+            SemiannualReview.objects.create(
+                checkpoint=cp, results_rating=rng.randint(2, 5), standards_rating=rng.randint(2, 4),
+                skills_rating=rng.randint(3, 4), development_rating=rng.randint(3, 5),
+                results_comment="Objectifs de collecte atteints, crédit en retrait.",
+                overall_comment="Un semestre solide ; l'enjeu est la transformation des premiers rendez-vous.",
+                acknowledged_at=held_at + timedelta(days=2), rm_comment="D'accord avec l'analyse.",
+                signed_off_at=held_at + timedelta(days=3),
+            )  # fmt: skip
+
+
+def seed_checkpoints(*, stdout=None) -> None:
+    """Give every RM without past meetings six months of them, then schedule the weeks ahead."""
+    from .models import Checkpoint
+    from .services.checkpoints import checkpoints_schedule
+
+    now = timezone.now()
+    metrics = {m.code: m for m in Metric.objects.all()}
+    rms = list(User.objects.with_role(Role.RM).select_related("team__leader").order_by("email"))
+    created = 0
+    with transaction.atomic():
+        for index, rm in enumerate(rms):
+            if rm.team.leader is None or Checkpoint.objects.filter(rm=rm, scheduled_at__lt=now).exists():
+                continue
+            _seed_checkpoints(rm, index, metrics, now)
+            created += 1
+        upcoming = checkpoints_schedule(now=now)
+    if stdout is not None:
+        stdout.write(f"coaching: past checkpoints for {created} RMs, {upcoming} upcoming scheduled "
+                     f"({Checkpoint.objects.count()} in all).")  # fmt: skip

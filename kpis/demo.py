@@ -80,7 +80,7 @@ def _rm_history(rm: User, products: list[Product], today: date, rng: random.Rand
     prospects = [a for a in accounts if a.status == AccountStatus.PROSPECT] or accounts
     clients = [a for a in accounts if a.status == AccountStatus.ACTIVE] or accounts
     skill = rng.uniform(0.6, 1.3)  # some RMs miss the team standard of 15 conversations a week
-    appointment_rate = rng.uniform(0.06, 0.24)
+    appointment_rate = rng.uniform(0.05, 0.19)  # most RMs within the national 4–18% band, a few above
     closing = rng.uniform(0.25, 0.6)
     activities, deals = [], []
     week = START

@@ -28,7 +28,9 @@ def test_rm_home_shows_the_plan_the_numbers_and_the_next_checkpoints(rm_client, 
 
     today = timezone.localdate()
     plan_services.plan_create(owner=org.rm_a1, year=today.year, by=org.rm_a1)
-    TargetFactory(user=org.rm_a1, metric=Metric.objects.get(code="conversations"), value=D("600"), year=today.year)
+    TargetFactory(
+        user=org.rm_a1, metric=Metric.objects.get(code="conversations"), value=D("600"), year=today.year
+    )
     at = timezone.now() + dt.timedelta(days=2)
     Checkpoint.objects.create(rm=org.rm_a1, leader=org.leader_a1, kind="weekly", period="2099-W01",
                               scheduled_at=at, originally_at=at)  # fmt: skip
@@ -102,7 +104,9 @@ def _grow(org, per_team: int) -> None:
         ("admin", 12),
     ],
 )
-def test_home_query_count_does_not_grow_with_the_organisation(client, org, who, queries, django_assert_num_queries):
+def test_home_query_count_does_not_grow_with_the_organisation(
+    client, org, who, queries, django_assert_num_queries
+):
     client.force_login(getattr(org, who))
     _grow(org, 3)
     with django_assert_num_queries(queries):

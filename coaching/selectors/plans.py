@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -406,6 +407,11 @@ def _check_activity(plan, out, rm_funnel, team_funnel, planned) -> None:
         )
 
 
+def _amount(value: Decimal) -> str:
+    """A whole amount with the reader's thousands separator: 120230.00 → "120,230" (or "120 230")."""
+    return number_format(value.quantize(Decimal("1")), decimal_pos=0, use_l10n=True, force_grouping=True)
+
+
 def _plain(value: Decimal) -> str:
     """5.0 → "5", 12.5 → "12.5"."""
     value = Decimal(value)
@@ -464,8 +470,8 @@ def _check_target_share(plan, out, rm_targets: dict, team_targets: dict, team_si
                     _("Your %(metric)s target (%(mine)s) is below your share of the team's (%(share)s).")
                     % {
                         "metric": metric.name,
-                        "mine": mine.value if mine else _("none"),
-                        "share": share.quantize(Decimal("1")),
+                        "mine": _amount(mine.value) if mine else _("none"),
+                        "share": _amount(share),
                     },
                     "targets",
                 )

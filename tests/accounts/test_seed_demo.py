@@ -22,10 +22,20 @@ def _snapshot():
         list(Region.objects.order_by("pk").values_list("pk", "name", "director_id")),
         list(Account.objects.order_by("pk").values_list("pk", "legal_name", "owner_id", "tier_score", "tier_computed")),
         list(PlanActual.objects.order_by("pk").values_list("pk", "actual_to_date", "status", "computed_at")),
+        _checkpoints(),
         Contact.objects.count(), NamedAccountEntry.objects.count(), Segment.objects.count(),
         PriorityCriterion.objects.count(), Activity.objects.count(), Opportunity.objects.count(),
         BalanceSnapshot.objects.count(), Target.objects.count(), _plans(),
     )  # fmt: skip
+
+
+def _checkpoints():
+    from coaching.models import ActionItem, Checkpoint
+
+    return (
+        list(Checkpoint.objects.order_by("pk").values_list("pk", "rm_id", "kind", "period", "status")),
+        ActionItem.objects.count(),
+    )
 
 
 def _plans():
@@ -84,6 +94,21 @@ def test_seed_demo_builds_a_realistic_demo_and_a_second_run_changes_nothing(caps
     assert statuses == {"draft", "submitted", "approved", "changes_requested"}
     assert Plan.objects.filter(status="changes_requested").count() == 1
     assert PlanRevision.objects.filter(plan__status="approved").exists()
+
+    # A past and a future of checkpoints: held ones with notes and snapshots, some late or skipped, upcoming ones.
+    from django.utils import timezone
+
+    from coaching.models import Checkpoint, SemiannualReview
+
+    mine = Checkpoint.objects.filter(rm=rm)
+    assert mine.filter(status="held", scheduled_at__lt=timezone.now()).exclude(leader_notes="").exists()
+    assert mine.filter(status="held").exclude(snapshot={}).exists()
+    assert (
+        Checkpoint.objects.filter(held_late=True).exists()
+        and Checkpoint.objects.filter(status="skipped").exists()
+    )
+    assert mine.filter(status="scheduled", scheduled_at__gt=timezone.now(), kind="weekly").count() == 8
+    assert SemiannualReview.objects.filter(signed_off_at__isnull=False).exists()
 
     before = _snapshot()
     call_command("seed_demo")

@@ -214,7 +214,7 @@ def test_flow_target_short_of_an_even_share_of_the_team_target(org, plan):
     TargetFactory(user=None, team=org.team_a1, metric=won, value=D("1000"))
     TargetFactory(user=org.rm_a1, metric=won, value=D("400"))  # even share: 1000 / 2 RMs = 500
     [finding] = _findings(plan, "target_short")
-    assert "(400.00) is below your share of the team's (500)" in finding.message
+    assert "(400) is below your share of the team's (500)" in finding.message
 
 
 def test_balance_target_share_follows_the_rms_part_of_the_team_baseline(org, plan):
@@ -225,7 +225,7 @@ def test_balance_target_share_follows_the_rms_part_of_the_team_baseline(org, pla
     target.baseline = D("400")  # share: 1000 × 400 / 800 = 500
     target.save()
     [finding] = _findings(plan, "target_short")
-    assert "(400.00) is below your share of the team's (500)" in finding.message
+    assert "(400) is below your share of the team's (500)" in finding.message
 
 
 def test_product_mix_outside_the_team_standard(org, plan):

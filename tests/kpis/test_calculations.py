@@ -57,7 +57,9 @@ def test_median_of_even_and_odd_counts():
     assert calc.median([]) is None
 
 
-@pytest.mark.parametrize(("value", "position"), [(D("0.03"), "below"), (D("0.04"), "within"), (D("0.19"), "above")])
+@pytest.mark.parametrize(
+    ("value", "position"), [(D("0.03"), "below"), (D("0.04"), "within"), (D("0.19"), "above")]
+)
 def test_national_band(value, position):
     assert calc.band_position(value, *calc.NATIONAL_CONVERSATION_TO_APPOINTMENT) == position
 
@@ -103,7 +105,9 @@ def test_balance_plan_is_a_path_from_baseline_to_target():
     ],
 )
 def test_status_from_tolerances(actual, plan, lower, expected):
-    assert calc.status(actual, plan, lower_is_better=lower, at_risk=D("0.05"), off_track=D("0.15")) == expected
+    assert (
+        calc.status(actual, plan, lower_is_better=lower, at_risk=D("0.05"), off_track=D("0.15")) == expected
+    )
 
 
 def test_variance_and_attainment():

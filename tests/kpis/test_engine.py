@@ -47,10 +47,22 @@ def q1_activity(org):
     ActivityFactory(owner=rm, account=bottom, kind=ActivityKind.APPOINTMENT, is_first_appointment=True)
     ActivityFactory(owner=rm, account=top, kind=ActivityKind.APPOINTMENT)
     ActivityFactory(owner=rm, account=top, kind=ActivityKind.PROPOSAL)
-    OpportunityFactory(owner=rm, account=top, stage=Stage.WON, engage_date=date(2026, 1, 1),
-                       close_date=date(2026, 1, 31), value=D("1000"))
-    OpportunityFactory(owner=rm, account=top, stage=Stage.WON, engage_date=date(2026, 1, 10),
-                       close_date=date(2026, 3, 1), value=D("3000"))
+    OpportunityFactory(
+        owner=rm,
+        account=top,
+        stage=Stage.WON,
+        engage_date=date(2026, 1, 1),
+        close_date=date(2026, 1, 31),
+        value=D("1000"),
+    )
+    OpportunityFactory(
+        owner=rm,
+        account=top,
+        stage=Stage.WON,
+        engage_date=date(2026, 1, 10),
+        close_date=date(2026, 3, 1),
+        value=D("3000"),
+    )
     OpportunityFactory(owner=rm, account=bottom, stage=Stage.LOST, close_date=date(2026, 2, 15))
     OpportunityFactory(owner=rm, account=bottom, stage=Stage.WON, close_date=date(2026, 5, 1), value=D("9"))
     OpportunityFactory(owner=rm, account=bottom, stage=Stage.ENGAGING)
@@ -122,7 +134,11 @@ def test_balance_actual_is_the_latest_snapshot_not_a_sum(org):
     row = next(r for r in selectors.plan_vs_actual(scope=Scope.RM, year=2026, month=2, viewer=None,
                                                     metrics=[loans]) if r.owner.id == org.rm_a1.pk)  # fmt: skip
     assert (row.plan, row.actual, row.variance, row.attainment, row.status) == (
-        D("320"), D("320"), D("0"), D("1"), "on_track"
+        D("320"),
+        D("320"),
+        D("0"),
+        D("1"),
+        "on_track",
     )
     jan = selectors.actuals(metric=loans, scope=Scope.RM, period=parse_period("2026-01"), viewer=None)
     assert jan[org.rm_a1.pk] == D("300")
@@ -149,7 +165,9 @@ def test_team_and_region_plans_come_from_their_own_targets(org):
     team = selectors.plan_vs_actual(scope=Scope.TEAM, year=2026, month=1, viewer=None, metrics=[conversations],
                                     owner_ids=[org.team_a1.pk])[0]  # fmt: skip
     assert (team.plan, team.actual, team.status) == (D("10"), D("10"), "on_track")
-    bank = selectors.plan_vs_actual(scope=Scope.BANK, year=2026, month=1, viewer=None, metrics=[conversations])[0]
+    bank = selectors.plan_vs_actual(
+        scope=Scope.BANK, year=2026, month=1, viewer=None, metrics=[conversations]
+    )[0]
     assert (bank.plan, bank.actual) == (D("20"), D("10"))
 
 
@@ -158,8 +176,13 @@ def test_retention_of_high_value_clients(org):
                         source=MetricSource.RETENTION)  # fmt: skip
     for _ in range(3):
         AccountFactory(owner=org.rm_a1, is_high_value=True, status="active", client_since=date(2020, 1, 1))
-    AccountFactory(owner=org.rm_a1, is_high_value=True, status="former", client_since=date(2020, 1, 1),
-                   client_until=date(2026, 6, 30))
+    AccountFactory(
+        owner=org.rm_a1,
+        is_high_value=True,
+        status="former",
+        client_since=date(2020, 1, 1),
+        client_until=date(2026, 6, 30),
+    )
     AccountFactory(owner=org.rm_a1, is_high_value=True, status="active", client_since=date(2026, 3, 1))  # new
     AccountFactory(owner=org.rm_a1, is_high_value=False, status="former", client_since=date(2020, 1, 1),
                    client_until=date(2026, 2, 1))  # fmt: skip
@@ -184,7 +207,9 @@ def test_product_mix_share(org):
     mix = _metric(code="mix-loans", kind=MetricKind.RATIO, unit=MetricUnit.PERCENT,
                   source=MetricSource.PRODUCT_MIX, product_category="Loans")  # fmt: skip
     loan, deposit = ProductFactory(category="Loans"), ProductFactory(category="Deposits")
-    OpportunityFactory(owner=org.rm_a1, product=loan, stage=Stage.WON, close_date=date(2026, 1, 5), value=D("300"))
+    OpportunityFactory(
+        owner=org.rm_a1, product=loan, stage=Stage.WON, close_date=date(2026, 1, 5), value=D("300")
+    )
     OpportunityFactory(owner=org.rm_a1, product=deposit, stage=Stage.WON, close_date=date(2026, 1, 5),
                        value=D("700"))  # fmt: skip
     assert selectors.actuals(metric=mix, scope=Scope.RM, period=parse_period("2026"), viewer=None) == {
@@ -197,8 +222,11 @@ def test_month_end_snapshot_twice_changes_nothing(org):
     TargetFactory(user=org.rm_a1, metric=conversations, value=D("120"))
     ActivityFactory.create_batch(4, owner=org.rm_a1, date=date(2026, 1, 20))
     first = services.plan_actual_store(year=2026, month=1, now=timezone.now())
+
     def stored():
-        return list(PlanActual.objects.order_by("pk").values_list("scope", "scope_id", "actual_to_date", "status"))
+        return list(
+            PlanActual.objects.order_by("pk").values_list("scope", "scope_id", "actual_to_date", "status")
+        )
 
     snapshot = stored()
     second = services.plan_actual_store(year=2026, month=1, now=timezone.now())
