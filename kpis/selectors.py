@@ -283,7 +283,12 @@ def actuals(*, metric: Metric, scope: str, period: Period, viewer: User | None) 
         qs = _visible(_in_period(FlowActual.objects.filter(metric=metric), "month", period), viewer, "owner")
         return _values(_grouped(qs, scope, n=Sum("value")), "n")
     if source == MetricSource.BALANCE:
-        snapshots = _in_period(BalanceSnapshot.objects.filter(metric=metric), "month_end", period)
+        # The balance as known at the end of the period: the latest month end up to it. For a year or month
+        # this is the latest snapshot in the period; a week-long period usually holds no month end, and
+        # then the previous one stands (a balance is a level, never a sum).
+        snapshots = BalanceSnapshot.objects.filter(metric=metric)
+        if not period.is_all_time:
+            snapshots = snapshots.filter(month_end__lte=period.end)
         latest = snapshots.aggregate(m=Max("month_end"))["m"]
         if latest is None:
             return {}

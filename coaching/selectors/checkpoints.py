@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
@@ -121,13 +122,23 @@ def checkpoint_snapshot(*, checkpoint: Checkpoint, today: datetime.date) -> Snap
                 )
                 % {
                     "metric": metric.name,
-                    "actual": _str(actual),
-                    "plan": _str(plan),
-                    "start": start.isoformat(),
+                    "actual": _shown(actual, metric.unit),
+                    "plan": _shown(plan, metric.unit),
+                    "start": date_format(start, "SHORT_DATE_FORMAT"),
                 },
             }
         )
     return Snapshot(start, end, rows)
+
+
+def _shown(value: Decimal | None, unit: str) -> str:
+    """A figure as the reader writes it: 44,217,304 (or 44 217 304), 12.5, 85 %."""
+    if value is None:
+        return "—"
+    if unit == "percent":
+        return number_format(value * 100, decimal_pos=0, use_l10n=True) + " %"
+    places = 0 if abs(value) >= 100 else 1
+    return number_format(kc.rounded(value, places), decimal_pos=places, use_l10n=True, force_grouping=True)
 
 
 def _str(value: Decimal | None, places: int = 2) -> str | None:

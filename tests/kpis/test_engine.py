@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from kpis import selectors, services
-from kpis.calculations import parse_period
+from kpis.calculations import Period, parse_period
 from kpis.models import (
     ActivityKind,
     MetricKind,
@@ -267,3 +267,12 @@ def test_team_target_against_the_sum_of_its_rms_targets(org):
     TargetFactory(user=org.rm_a1_peer, metric=conversations, value=D("250"))
     [gap] = selectors.team_target_gaps(team=org.team_a1, year=2026)
     assert (gap["team_target"], gap["rm_total"], gap["gap"]) == (D("500"), D("450"), D("-50"))
+
+
+def test_a_balance_over_a_week_without_a_month_end_is_the_last_known_level(org):
+    loans = _metric(code="loans", kind=MetricKind.BALANCE, unit=MetricUnit.MONEY, source=MetricSource.BALANCE)
+    account = AccountFactory(owner=org.rm_a1)
+    BalanceSnapshotFactory(account=account, metric=loans, month_end=date(2026, 10, 31), balance=D("500"))
+    BalanceSnapshotFactory(account=account, metric=loans, month_end=date(2026, 11, 30), balance=D("900"))
+    week = Period(date(2026, 11, 10), date(2026, 11, 16), "week")
+    assert selectors.actuals(metric=loans, scope=Scope.RM, period=week, viewer=None) == {org.rm_a1.pk: D("500")}
