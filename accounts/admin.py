@@ -123,8 +123,17 @@ class UserAdmin(DjangoUserAdmin):
     def send_invitation(self, request, queryset):
         now = timezone.now()
         users = list(queryset.filter(is_active=True))
-        for user in users:
-            services.user_invite(user=user, by=request.user, now=now)
+        outcomes = [services.user_invite(user=user, by=request.user, now=now) for user in users]
+        if any(outcome.sent is False for outcome in outcomes):
+            self.message_user(
+                request,
+                _(
+                    "The task queue is unavailable: the invitations are recorded and will be e-mailed "
+                    "when it is back."
+                ),
+                messages.WARNING,
+            )
+            return
         self.message_user(
             request,
             ngettext(

@@ -6,9 +6,11 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from . import throttle
 from .models import Role, Team, User
 
 
@@ -21,7 +23,29 @@ class EmailAuthenticationForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _("That e-mail address and password do not match. Check both and try again."),
         "inactive": _("This account is inactive. Ask your administrator to reactivate it."),
+        "throttled": _("Too many failed attempts. Try again in %(minutes)s minutes or reset your password."),
     }
+
+    def clean(self):
+        """Refuse without checking the password while throttled; count failures; a success clears them."""
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if not (email and password):
+            return super().clean()
+        ip = throttle.client_ip(self.request)
+        if throttle.is_locked(email=email, ip=ip):
+            raise ValidationError(
+                self.error_messages["throttled"],
+                code="throttled",
+                params={"minutes": settings.LOGIN_FAILURE_WINDOW // 60},
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            throttle.failure_record(email=email, ip=ip)
+            raise
+        throttle.success_record(email=email)
+        return cleaned
 
 
 def _time_zone_choices() -> list[tuple[str, str]]:

@@ -12,6 +12,8 @@ from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from salesplan.queue import Enqueued, enqueue_on_commit
+
 from .models import Role, User
 
 
@@ -33,11 +35,12 @@ def language_set(*, user: User, language: str) -> None:
         user.save(update_fields=["language"])
 
 
-def user_invite(*, user: User, by: User, now: datetime) -> None:
+def user_invite(*, user: User, by: User, now: datetime) -> Enqueued:
     """Ask for an invitation e-mail to be sent to `user` (who then sets their own password).
 
     Only an admin invites. The e-mail itself is sent by a Celery task once the request is committed;
-    asking again before it went out still sends one e-mail.
+    asking again before it went out still sends one e-mail. The request is a row (`invitation_requested_at`):
+    when the broker is down (the result's `sent` is False) `invitations_requeue` sends the task later.
     """
     if by.role != Role.ADMIN:
         raise PermissionDenied("Only an administrator can invite users.")
@@ -45,7 +48,7 @@ def user_invite(*, user: User, by: User, now: datetime) -> None:
 
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(invitation_requested_at=now)
-        transaction.on_commit(lambda: invitation_send.delay(user.pk))
+        return enqueue_on_commit(invitation_send, user.pk)
 
 
 def invitation_send(*, user_id: int, base_url: str, now: datetime) -> bool:

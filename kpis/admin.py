@@ -6,6 +6,8 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from salesplan.queue import enqueue
+
 from .models import (
     Activity,
     BalanceSnapshot,
@@ -162,7 +164,13 @@ class PlanActualAdmin(admin.ModelAdmin):
         form = SnapshotForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             year, month = form.cleaned_data["year"], form.cleaned_data["month"]
-            plan_actual_snapshot.delay_on_commit(year, month)
+            if not enqueue(plan_actual_snapshot, year, month):
+                self.message_user(
+                    request,
+                    _("The task queue is unavailable: compute the snapshot again when it is back."),
+                    messages.ERROR,
+                )
+                return redirect(reverse("admin:kpis_planactual_changelist"))
             self.message_user(
                 request,
                 _("The plan-versus-actual snapshot for %(year)s-%(month)02d is being computed.")

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounts.models import Region, Team
 from targeting.models import CURRENCIES, MONEY, Account, Contact
@@ -206,6 +207,7 @@ class Target(models.Model):
         help_text=_("Empty: even over the twelve months."),
     )  # fmt: skip
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])  # shown on the target's edit page
 
     class Meta:
         ordering = ["year", "metric__display_order"]

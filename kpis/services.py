@@ -130,6 +130,7 @@ def target_save(*, target: Target, by: User) -> Target:
         _require(can_set_target(user=by, target=current), _("You cannot change this target."))
     target.full_clean()
     with transaction.atomic():
+        target._history_user = by  # read by simple-history
         target.save()
     return target
 

@@ -1,7 +1,11 @@
 """Background work of the kpis app. Each task takes plain values, calls one service, and is safe to repeat."""
 
+from datetime import timedelta
+
 from celery import shared_task
 from django.utils import timezone
+
+from salesplan.queue import enqueue
 
 from . import selectors, services
 
@@ -25,3 +29,18 @@ def import_job_run(job_id: int) -> str:
     from .importers import import_job_execute  # the importers module enqueues this task: import it here
 
     return import_job_execute(job_id=job_id)
+
+
+REQUEUE_AFTER = timedelta(minutes=10)  # a job still queued after this has lost its message (broker was down)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def import_jobs_requeue() -> int:
+    """Send again the task of each import job still queued after a while, whose message never reached the
+    broker (it was down at upload time); a job sent twice is still imported once."""
+    from .models import ImportJob, ImportStatus
+
+    stale = ImportJob.objects.filter(
+        status=ImportStatus.QUEUED, created_at__lt=timezone.now() - REQUEUE_AFTER
+    ).values_list("pk", flat=True)
+    return sum(enqueue(import_job_run, pk) for pk in stale)

@@ -160,12 +160,40 @@ X_FRAME_OPTIONS = "DENY"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# --- Celery ---------------------------------------------------------------------------------------
+# --- Cache ----------------------------------------------------------------------------------------
+# With REDIS_URL set, the cache is Redis, shared by every web process (the login throttle counts failures
+# across processes). Without it, the fallback is each process's own memory (LocMemCache): right for one
+# process on one machine, but with several web processes each one keeps its own counters.
 REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Login throttle (accounts/throttle.py) -------------------------------------------------------------
+LOGIN_FAILURES_PER_EMAIL = env.int("LOGIN_FAILURES_PER_EMAIL", default=5)
+LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=20)
+LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)  # seconds; also the lock-out time
+
+# --- Celery ---------------------------------------------------------------------------------------
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
+# Seconds before a message taken but not acknowledged (its worker was killed) is delivered again. Keep it
+# above the longest task and every countdown; tests lower it to see a redelivery within seconds.
+REDIS_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+_RESTORE_EVERY = 1 if REDIS_VISIBILITY_TIMEOUT < 60 else 10  # kombu looks for such messages every N × N s
+REDIS_TRANSPORT_OPTIONS = {
+    "visibility_timeout": REDIS_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": _RESTORE_EVERY,
+    "unacked_restore_throttle": _RESTORE_EVERY,
+    # A page that enqueues must not hang on an unreachable broker (the work is a row, enqueued later):
+    # connect within 3 s and try once more at once, instead of kombu's default of seconds of retries.
+    "socket_connect_timeout": 3,
+    "max_retries": 1,
+    "interval_start": 0,
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_TRANSPORT_OPTIONS
 else:
     # Embedded broker: kombu's filesystem transport works across processes on one machine, needs no
     # server, and is at-most-once. Production uses Redis. The folders are created by the Celery app.
@@ -186,6 +214,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Written here, stored by django-celery-beat at beat start so admins see (and may pause) each entry.
 CELERY_BEAT_SCHEDULE = {
@@ -212,6 +241,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "coaching.tasks.checkpoints_schedule",
         "schedule": crontab(hour=1, minute=15),
         "options": {"expires": 6 * 3600},
+    },
+    # Every 15 minutes: enqueue again the import jobs whose task never reached the broker (it was down).
+    "kpis-import-jobs-requeue": {
+        "task": "kpis.tasks.import_jobs_requeue",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
+    # Every 15 minutes: enqueue again the invitations whose task never reached the broker (it was down).
+    "accounts-invitations-requeue": {
+        "task": "accounts.tasks.invitations_requeue",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
     },
     # Every 10 minutes: send the checkpoint reminders that are due (each exactly once).
     "coaching-reminders-dispatch": {

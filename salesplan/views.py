@@ -46,9 +46,12 @@ class HomeView(View):
             context["health"] = cadence_health(viewer=user, by="rm", now=now)
         elif role == Role.RM:
             context["teams"] = org.teams_with_members(viewer=user)
-            plan = Plan.objects.filter(owner=user, year=today.year).prefetch_related("planned_mix").select_related(
-                "owner__team__targeting"
-            ).first()
+            plan = (
+                Plan.objects.filter(owner=user, year=today.year)
+                .prefetch_related("planned_mix")
+                .select_related("owner__team__targeting")
+                .first()
+            )
             context["plan"] = plan
             context["findings"] = plan_disconnects(plans=[plan], today=today).get(plan.pk, []) if plan else []
             year, month = kpi.latest_closed_month(today)

@@ -170,7 +170,10 @@ class Account(models.Model):
         _("status"), max_length=10, choices=AccountStatus.choices, default=AccountStatus.PROSPECT
     )
     client_since = models.DateField(
-        _("client since"), null=True, blank=True, help_text=_("When the company became a client (new-client counts).")
+        _("client since"),
+        null=True,
+        blank=True,
+        help_text=_("When the company became a client (new-client counts)."),
     )
     client_until = models.DateField(
         _("client until"), null=True, blank=True, help_text=_("When a former client left (retention).")

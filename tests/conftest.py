@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import translation
 
 from accounts.models import Region, Team, User
@@ -55,6 +56,14 @@ def redis_reachable(host: str = "127.0.0.1", port: int = 6379) -> bool:
 
 def chromium_path() -> str | None:
     return shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: login-throttle counters must not leak from one test to another."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

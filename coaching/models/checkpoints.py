@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounts.models import Team
 from kpis.models import Metric
@@ -151,6 +152,8 @@ class Checkpoint(models.Model):
     snapshot_to = models.DateField(_("snapshot to"), null=True, blank=True)
     version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who changed what and when, shown on the checkpoint page; the stored figures and counters left out.
+    history = HistoricalRecords(excluded_fields=["snapshot", "snapshot_from", "snapshot_to", "version"])
 
     class Meta:
         ordering = ["scheduled_at", "pk"]
@@ -315,6 +318,7 @@ class SemiannualReview(models.Model):
     rm_comment = models.TextField(_("RM's comment"), blank=True)
     signed_off_at = models.DateTimeField(_("signed off"), null=True, blank=True)
     version = models.PositiveIntegerField(default=0)
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         verbose_name = _("semiannual review")

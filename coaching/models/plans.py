@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from kpis.models import ActivityKind, Metric
 from targeting.models import Account, Segment
@@ -63,6 +64,8 @@ class Plan(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # Who changed what and when, shown on the plan page (salesplan/history.py); counters left out.
+    history = HistoricalRecords(excluded_fields=["updated_at", "numbers_version"])
 
     class Meta:
         ordering = ["-year", "owner__display_name"]
@@ -94,6 +97,7 @@ class PlanSection(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    history = HistoricalRecords(excluded_fields=["updated_at", "version"])
 
     class Meta:
         ordering = ["plan", "key"]

@@ -132,6 +132,7 @@ def checkpoint_reschedule(
     previous = checkpoint.scheduled_at
     with transaction.atomic():
         checkpoint.scheduled_at = at
+        checkpoint._history_user = by  # read by simple-history
         checkpoint.save(update_fields=["scheduled_at"])
         ReminderSent.objects.filter(checkpoint=checkpoint, kind=ReminderKind.MEETING).delete()  # remind again
         _record(checkpoint, "rescheduled", by, f"{previous.isoformat()} → {at.isoformat()}: {reason.strip()}")
@@ -157,6 +158,7 @@ def _close_without_meeting(checkpoint, by, reason, status, action) -> Checkpoint
     with transaction.atomic():
         checkpoint.status = status
         checkpoint.reason = reason.strip()
+        checkpoint._history_user = by  # read by simple-history
         checkpoint.save(update_fields=["status", "reason"])
         _record(checkpoint, action, by, reason.strip())
     return checkpoint
@@ -181,6 +183,7 @@ def checkpoint_open(*, checkpoint: Checkpoint, by: User, now: datetime.datetime)
         checkpoint.opened_at = now
         checkpoint.snapshot = snapshot.as_json()
         checkpoint.snapshot_from, checkpoint.snapshot_to = snapshot.start, snapshot.end
+        checkpoint._history_user = by  # read by simple-history
         checkpoint.save(update_fields=["status", "opened_at", "snapshot", "snapshot_from", "snapshot_to"])
         for row in snapshot.off_track:
             Problem.objects.get_or_create(
@@ -225,6 +228,7 @@ def checkpoint_notes_save(*, checkpoint: Checkpoint, by: User, base_version: int
         for name, value in notes.items():
             setattr(current, name, value)
         current.version += 1
+        current._history_user = by  # read by simple-history
         current.save(update_fields=[*notes, "version"])
     return current
 
@@ -296,6 +300,7 @@ def checkpoint_close(*, checkpoint: Checkpoint, by: User, now: datetime.datetime
         checkpoint.status = CheckpointStatus.HELD
         checkpoint.held_at = now
         checkpoint.held_late = now > late_after
+        checkpoint._history_user = by  # read by simple-history
         checkpoint.save(update_fields=["status", "held_at", "held_late"])
         _record(checkpoint, "held_late" if checkpoint.held_late else "held", by)
     return checkpoint
@@ -324,6 +329,7 @@ def review_save(*, review: SemiannualReview, by: User, base_version: int, **fiel
             setattr(current, name, value)
         current.version += 1
         current.full_clean()
+        current._history_user = by  # read by simple-history
         current.save()
     return current
 
@@ -336,6 +342,7 @@ def review_acknowledge(
     if review.is_locked:
         raise ValidationError(_("This review is signed off and locked."))
     review.acknowledged_at, review.rm_comment = now, comment.strip()
+    review._history_user = by  # read by simple-history
     review.save(update_fields=["acknowledged_at", "rm_comment"])
     return review
 
@@ -356,6 +363,7 @@ def review_sign_off(*, review: SemiannualReview, by: User, now: datetime.datetim
     ):
         raise ValidationError(_("Rate all four parts before signing off."))
     review.signed_off_at = now
+    review._history_user = by  # read by simple-history
     review.save(update_fields=["signed_off_at"])
     return review
 

@@ -99,6 +99,7 @@ def section_save(*, plan: Plan, key: str, content: str, base_version: int, by: U
             section.content = content
             section.version += 1
             section.updated_by = by
+            section._history_user = by  # read by simple-history
             section.save()
             Plan.objects.filter(pk=plan.pk).update(updated_at=section.updated_at)
     return section
@@ -133,6 +134,7 @@ def numbers_save(
         current.goal_new_clients = goal_new_clients
         current.goal_won_revenue = goal_won_revenue
         current.numbers_version += 1
+        current._history_user = by  # read by simple-history
         current.save()
         current.segments.set(segments)
         PlannedActivity.objects.filter(plan=current).delete()
@@ -250,6 +252,7 @@ def _move(plan: Plan, status: str, by: User, action: str, note: str = "", **fiel
         locked.status = status
         for name, value in fields.items():
             setattr(locked, name, value)
+        locked._history_user = by  # read by simple-history
         locked.save()
         PlanEvent.objects.create(plan=locked, action=action, by=by, note=note)
     return locked

@@ -28,6 +28,7 @@ from django.views import View
 
 from accounts.models import Role, User
 from accounts.selectors import teams_visible_to, users_visible_to
+from salesplan.history import object_history
 
 from .. import ical
 from ..forms import add_service_errors
@@ -311,6 +312,7 @@ def _meeting_context(request: HttpRequest, checkpoint: Checkpoint, overrides: di
         context["surprise_form"] = overrides.get("surprise") or SurpriseForm(prefix="surprise")
     if checkpoint.kind == "semiannual":
         context |= _review_context(checkpoint, runs=runs, is_rm=is_rm, overrides=overrides)
+    context["history"] = object_history(checkpoint)
     return context
 
 
@@ -336,6 +338,7 @@ def _review_context(checkpoint: Checkpoint, *, runs: bool, is_rm: bool, override
         ],
         "review_editable": runs and not locked and checkpoint.status != CheckpointStatus.SCHEDULED,
         "review_conflict": overrides.get("review_conflict"),
+        "review_history": object_history(review) if started else [],
     }
     if context["review_editable"]:
         context["review_form"] = overrides.get("review") or _review_form(review)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from salesplan.csvimport import BROWSER_MAX_ROWS, CREATED, UNCHANGED, UPDATED, ImportResult, csv_import
+from salesplan.queue import enqueue_on_commit
 from targeting.importers import MAX_UPLOAD_BYTES, can_import
 
 from .. import tasks
@@ -93,7 +94,10 @@ def import_jobs_visible_to(*, viewer: User) -> QuerySet[ImportJob]:
 
 
 def import_job_create(*, kind: str, file, teams_file=None, by: User) -> ImportJob:
-    """Store an uploaded file as a queued import job and have a worker run it once the job is committed."""
+    """Store an uploaded file as a queued import job and have a worker run it once the job is committed.
+
+    The returned job's `enqueued.sent` says whether its task reached the broker; when it did not, the job
+    stays queued and `import_jobs_requeue` sends it once the broker is back."""
     if not can_import(by):
         raise PermissionDenied(_("Only team leaders, directors and administrators import files."))
     if teams_file is not None and by.role != Role.ADMIN:
@@ -105,7 +109,7 @@ def import_job_create(*, kind: str, file, teams_file=None, by: User) -> ImportJo
         job.teams_file_name, job.teams_content = teams_file.name[:255], teams_file.read()
     with transaction.atomic():
         job.save()
-        transaction.on_commit(partial(tasks.import_job_run.delay, job.pk))
+        job.enqueued = enqueue_on_commit(tasks.import_job_run, job.pk)
     return job
 
 

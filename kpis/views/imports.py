@@ -3,6 +3,7 @@ worker runs (a progress bar polled with htmx) down to its counts or its report o
 
 from datetime import timedelta
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -82,6 +83,11 @@ class ImportView(ImportAccessMixin, View):
             teams_file=form.cleaned_data.get("teams_file"),
             by=request.user,
         )
+        if job.enqueued.sent is False:
+            messages.warning(
+                request,
+                _("The task queue is unavailable: your file is saved and will be imported when it is back."),
+            )
         return redirect(job.get_absolute_url())
 
 

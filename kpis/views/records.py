@@ -22,6 +22,7 @@ from django.views import View
 
 from accounts.models import Role, User
 from accounts.selectors import user_can_change, users_visible_to
+from salesplan.history import object_history
 from targeting.selectors import accounts_visible_to
 
 from .. import calculations, selectors, services
@@ -524,7 +525,8 @@ class TargetUpdateView(View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         target = _changeable_target(request, pk)
         form = TargetForm(instance=target, viewer=request.user, year=target.year)
-        return render(request, self.template_name, {"form": form, "target": target})
+        context = {"form": form, "target": target, "history": object_history(target)}
+        return render(request, self.template_name, context)
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         target = _changeable_target(request, pk)
@@ -537,7 +539,8 @@ class TargetUpdateView(View):
             else:
                 messages.success(request, _("The target has been saved."))
                 return redirect(_target_list_url(saved.year))
-        return render(request, self.template_name, {"form": form, "target": target}, status=400)
+        context = {"form": form, "target": target, "history": object_history(target)}
+        return render(request, self.template_name, context, status=400)
 
 
 class TargetDeleteView(View):

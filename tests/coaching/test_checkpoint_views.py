@@ -821,11 +821,11 @@ def test_meeting_page_query_count_does_not_grow_with_its_content(
     url = checkpoint.get_absolute_url()
     # session, user (with role), the checkpoint (RM, team, leader, review), problems, decisions, surprises,
     # events (with who), can_run's visibility check, action items (owner, meeting), deals in play (account,
-    # product), the RM's approved plan
-    with django_assert_num_queries(11):
+    # product), the RM's approved plan, the checkpoint's history (with who; salesplan.history)
+    with django_assert_num_queries(12):
         assert leader_client.get(url).status_code == 200
     _fill(checkpoint, 20)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         assert leader_client.get(url).status_code == 200
 
 

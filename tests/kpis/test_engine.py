@@ -275,4 +275,6 @@ def test_a_balance_over_a_week_without_a_month_end_is_the_last_known_level(org):
     BalanceSnapshotFactory(account=account, metric=loans, month_end=date(2026, 10, 31), balance=D("500"))
     BalanceSnapshotFactory(account=account, metric=loans, month_end=date(2026, 11, 30), balance=D("900"))
     week = Period(date(2026, 11, 10), date(2026, 11, 16), "week")
-    assert selectors.actuals(metric=loans, scope=Scope.RM, period=week, viewer=None) == {org.rm_a1.pk: D("500")}
+    assert selectors.actuals(metric=loans, scope=Scope.RM, period=week, viewer=None) == {
+        org.rm_a1.pk: D("500")
+    }
