@@ -61,7 +61,7 @@ def offtrack_notify(year: int | None = None, month: int | None = None) -> int:
         if rm is None:
             continue
         title = _("%(metric)s is off track for %(rm)s (%(year)s-%(month)02d year to date)") % {
-            "metric": row.metric.name,
+            "metric": str(row.metric),
             "rm": rm.display_name,
             "year": year,
             "month": month,

@@ -9,6 +9,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -121,7 +122,8 @@ class Metric(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        """The name in the reader's language when it is one of the catalogue's (kpis/catalogue.py)."""
+        return gettext(self.name)
 
     def clean(self) -> None:
         allowed = SOURCE_KINDS.get(self.source, {MetricKind.FLOW} if self.source in FLOW_SOURCES else set())

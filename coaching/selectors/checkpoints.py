@@ -110,7 +110,7 @@ def checkpoint_snapshot(*, checkpoint: Checkpoint, today: datetime.date) -> Snap
         rows.append(
             {
                 "metric_id": metric.pk,
-                "metric": metric.name,
+                "metric": str(metric),
                 "unit": metric.unit,
                 "plan": _str(plan),
                 "actual": _str(actual),
@@ -121,7 +121,7 @@ def checkpoint_snapshot(*, checkpoint: Checkpoint, today: datetime.date) -> Snap
                     "%(metric)s is off track: %(actual)s against a plan of %(plan)s since %(start)s."
                 )
                 % {
-                    "metric": metric.name,
+                    "metric": str(metric),
                     "actual": _shown(actual, metric.unit),
                     "plan": _shown(plan, metric.unit),
                     "start": date_format(start, "SHORT_DATE_FORMAT"),

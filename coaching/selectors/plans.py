@@ -469,7 +469,7 @@ def _check_target_share(plan, out, rm_targets: dict, team_targets: dict, team_si
                     "target_short",
                     _("Your %(metric)s target (%(mine)s) is below your share of the team's (%(share)s).")
                     % {
-                        "metric": metric.name,
+                        "metric": str(metric),
                         "mine": _amount(mine.value) if mine else _("none"),
                         "share": _amount(share),
                     },

@@ -434,7 +434,7 @@ def _attainment_chart(rows: list[selectors.PlanActualRow], metric: Metric | None
     return {
         "id": "chart-attainment",
         "type": "attainment",
-        "title": title % {"metric": metric.name},
+        "title": title % {"metric": str(metric)},
         "labels": [r.owner.label for r in chosen],
         "values": [_float(r.attainment * 100, 1) if r.attainment is not None else None for r in chosen],
         "statuses": [r.status for r in chosen],
@@ -554,7 +554,7 @@ def _series_chart(series: selectors.MonthlySeries, year: int) -> dict:
     return {
         "id": f"chart-{metric.code}",
         "type": "plan_actual",
-        "title": metric.name,
+        "title": str(metric),
         "subtitle": _("cumulated since January") if cumulated else _("level at each month end"),
         "labels": [date_format(date(year, m, 1), "M") for m in range(1, 13)],
         "plan": [_float(v) for v in series.plan],
