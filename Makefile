@@ -7,11 +7,12 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup messages lint format clean help
+.PHONY: run test bench setup messages lint format clean help
 
 help:
 	@echo "make run    set up .venv, migrate, load demo data, start web + Celery worker + beat"
 	@echo "make test   set up .venv, lint, check migrations, run the whole test suite"
+	@echo "make bench  bank-scale data in PostgreSQL, measured figures into BENCHMARKS.md (not part of make test)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +46,11 @@ test: setup
 	$(BIN)/ruff format --check .
 	DATABASE_URL=sqlite:// DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+# Bank-scale benchmarks (PostgreSQL at 127.0.0.1:5432): generates the salesplan_bench database once
+# (`$(BIN)/python -m bench.run --fresh` regenerates it), measures and writes BENCHMARKS.md.
+bench: setup
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

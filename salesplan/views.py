@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
+from django.views.generic import TemplateView
 
 from accounts import selectors as org
 from accounts.models import Role
@@ -62,3 +63,10 @@ class HomeView(View):
             )
             context["numbers_month"] = (year, month)
         return render(request, "home.html", context)
+
+
+class FloorView(TemplateView):
+    """The base layout and nothing else (no queries beyond the session and the user): the load test's
+    baseline, against which every page's time is compared."""
+
+    template_name = "floor.html"

@@ -1,0 +1,276 @@
+"""`python -m bench.run [--fresh] [--no-load]` (`make bench`): generate the bank-scale data set when the bench
+database lacks it, measure, run the load test when bench/load.py offers `run_load`, write BENCHMARKS.md.
+
+Needs PostgreSQL at 127.0.0.1:5432 (user postgres, trust); the load test also needs Redis and the `load` extra.
+Every figure in BENCHMARKS.md comes from this run: nothing is typed by hand.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from bench import db
+
+ACTIVITY_ROWS = (20_000, 100_000)
+OPPORTUNITY_ROWS = (20_000, 100_000)
+PLAN_ACTUAL_GOAL = 1.5
+IMPORT_GOAL = 1 / 3
+
+
+def _bench_ready() -> bool:
+    if not db.exists(db.BENCH_DB):
+        return False
+    try:
+        return db.psql("SELECT COUNT(*) FROM coaching_checkpoint", db.BENCH_DB) not in ("", "0")
+    except Exception:
+        return False
+
+
+def prepare(fresh: bool) -> dict:
+    """Make the bench database (unless it has the data) and the small demo database; time both."""
+    figures: dict = {}
+    if fresh or not _bench_ready():
+        began = time.perf_counter()
+        db.recreate(db.BENCH_DB)
+        db.manage(db.BENCH_DB, "migrate", "--noinput", "--verbosity", "0")
+        migrate = time.perf_counter() - began
+        figures["generate"] = db.child(db.BENCH_DB, "bench.generate")
+        figures["generate"]["migrate_seconds"] = round(migrate, 1)
+        figures["generate"]["wall_seconds"] = round(time.perf_counter() - began, 1)
+    else:
+        figures["generate"] = None  # kept from an earlier run
+    if fresh or not db.exists(db.DEMO_DB):
+        db.recreate(db.DEMO_DB)
+        db.manage(db.DEMO_DB, "migrate", "--noinput", "--verbosity", "0")
+        db.manage(db.DEMO_DB, "seed_demo")
+    return figures
+
+
+def measure_imports() -> dict:
+    out: dict = {}
+    with tempfile.TemporaryDirectory(prefix="salesplan-bench-") as tmp:
+        for kind, sizes in (("activities", ACTIVITY_ROWS), ("opportunities", OPPORTUNITY_ROWS)):
+            for rows in sizes:
+                path = str(Path(tmp) / f"{kind}-{rows}.csv")
+                db.child(db.BENCH_DB, "bench.measure", "write", kind, str(rows), path)
+                out[f"{kind} {rows}"] = {
+                    "import": db.child(
+                        db.BENCH_DB, "bench.measure", "import", kind, str(rows), path, debug=False
+                    ),
+                    "copy": db.child(
+                        db.BENCH_DB, "bench.measure", "copy", kind, str(rows), path, debug=False
+                    ),
+                }
+    return out
+
+
+def run_load() -> dict | str:
+    if not (db.ROOT / "bench" / "load.py").exists():
+        return "bench/load.py is missing"
+    try:
+        from bench import load
+
+        if not hasattr(load, "run_load"):
+            return "bench/load.py has no run_load"
+        return load.run_load(database_url=db.url(db.BENCH_DB))
+    except Exception as exc:
+        traceback.print_exc()
+        return f"not run: {type(exc).__name__}: {exc}"
+
+
+def machine() -> dict:
+    memory = ""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            kb = int(f.readline().split()[1])
+        memory = f"{kb / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    pg = db.psql("SHOW server_version")
+    return {"platform": platform.platform(), "python": platform.python_version(), "cores": os.cpu_count(),
+            "memory": memory, "postgresql": pg}  # fmt: skip
+
+
+def _met(ok: bool) -> str:
+    return "**met**" if ok else "**not met**"
+
+
+def render(fig: dict) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`python -m bench.run`); every figure below comes from that run. "
+        "Do not edit by hand.",
+        "",
+        f"- Date: {fig['date']}",
+        f"- Command: `{fig['command']}`",
+        "- Machine: " + ", ".join(f"{k} {v}" for k, v in fig["machine"].items()),
+        f"- Total time of the run: {fig['run_seconds']} s",
+        "",
+        "## Bank-scale data set (`salesplan_bench`)",
+        "",
+    ]
+    gen = fig["generate"]
+    if gen:
+        lines += ["| table | rows |", "| --- | ---: |"]
+        lines += [f"| {k} | {v:,} |" for k, v in gen["counts"].items()]
+        lines += [
+            "",
+            "| generation step | seconds |",
+            "| --- | ---: |",
+            f"| migrate | {gen['migrate_seconds']} |",
+        ]
+        lines += [f"| {k} | {v} |" for k, v in gen["seconds"].items()]
+        lines += [f"| **total, with migrate and commit** | **{gen['wall_seconds']}** |", ""]
+    else:
+        lines += [
+            "The bench database already held the data; this run did not regenerate it (`--fresh` does).",
+            "",
+        ]
+    lines += ["Table sizes now:", "", "| table | rows |", "| --- | ---: |"]
+    lines += [f"| {k} | {v:,} |" for k, v in fig["sizes"].items()]
+    q = fig["queries"]
+    equal = all(q["small"][k]["queries"] == q["bank"][k]["queries"] for k in q["small"])
+    lines += [
+        "",
+        "## SQL queries per page: small demo against bank scale",
+        "",
+        "Counted with `CaptureQueriesContext` and the test client (`force_login`), on the second request; a "
+        "redirect (the dashboard) is followed and the final page counted. Small: `seed_demo` on PostgreSQL.",
+        "",
+        "| role | page | final URL | small | bank | equal |",
+        "| --- | --- | --- | ---: | ---: | --- |",
+    ]
+    for key, small in q["small"].items():
+        bank = q["bank"][key]
+        role, page = key.split(" ", 1)
+        final = bank["final"] if bank["status"] == 200 else f"{bank['final']} ({bank['status']})"
+        same = "yes" if small["queries"] == bank["queries"] else "**no**"
+        lines.append(f"| {role} | `{page}` | `{final}` | {small['queries']} | {bank['queries']} | {same} |")
+    lines += ["", f"Goal: the same number of queries at both sizes: {_met(equal)}.", ""]
+    pa = fig["plan_actual"]
+    # (plan_actual_store covers every scope: RMs, teams, regions and the bank, for every active metric.)
+    lines += [
+        "## Month-end plan versus actual",
+        "",
+        f"`kpis.services.plan_actual_store` for {pa['month']} at bank scale: {pa['rows_stored']:,} rows stored in "
+        f"{pa['seconds']} s (best of two). The floor, one hand-written SQL aggregate of the same per-RM figures "
+        f"(activities by kind, won revenue, month-end balances; {pa['floor_rows']:,} rows): {pa['floor_seconds']} s. "
+        f"Ratio: **{pa['ratio']}×**. The store covers every scope (RMs, teams, regions, the bank) and every active "
+        "metric through `kpis.selectors.plan_vs_actual`; the floor only the RMs' raw figures.",
+        "",
+        f"Goal ≤ {PLAN_ACTUAL_GOAL}×: {_met(pa['ratio'] <= PLAN_ACTUAL_GOAL)}.",
+        "",
+        "## Imports",
+        "",
+        "The management commands (`import_activities`, `import_opportunities --as director1@bench.example`) on "
+        "generated files in the kpis layouts, each in its own process (peak memory: its `ru_maxrss`), against "
+        "PostgreSQL COPY of the same file into a scratch table.",
+        "",
+        "| file | rows | import s | of which SQL s (queries) | import rows/s | COPY rows/s | share of COPY "
+        "| peak memory MB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    verdicts = []
+    for key, r in fig["imports"].items():
+        kind, rows = key.split(" ")
+        share = r["import"]["rows_per_second"] / r["copy"]["rows_per_second"]
+        imp = r["import"]
+        lines.append(f"| {kind} | {int(rows):,} | {imp['seconds']} | {imp['sql_seconds']} ({imp['sql_queries']:,}) | "
+                     f"{imp['rows_per_second']:,} | {r['copy']['rows_per_second']:,} | {share:.3f} | "
+                     f"{imp['peak_rss_mb']} |")  # fmt: skip
+    lines.append("")
+    for kind in ("activities", "opportunities"):
+        runs = {k: v for k, v in fig["imports"].items() if k.startswith(kind)}
+        small, big = (runs[k]["import"]["peak_rss_mb"] for k in sorted(runs, key=lambda k: int(k.split()[1])))
+        rates = [v["import"]["rows_per_second"] / v["copy"]["rows_per_second"] for v in runs.values()]
+        rate_ok = min(rates) >= IMPORT_GOAL
+        memory_ok = big <= small * 1.2
+        biggest = runs[max(runs, key=lambda k: int(k.split()[1]))]["import"]
+        in_sql = biggest["sql_seconds"] / biggest["seconds"]
+        verdicts.append(
+            f"- {kind}: of the largest import's {biggest['seconds']} s, {biggest['sql_seconds']} s "
+            f"({in_sql:.0%}) were spent in {biggest['sql_queries']:,} SQL statements; the rest outside the "
+            "database (reading the CSV, validating each row's form, building the objects)."
+        )
+        verdicts.append(
+            f"- {kind}: at least a third of COPY's rate {_met(rate_ok)} (lowest share {min(rates):.3f}); memory "
+            f"not growing with the file {_met(memory_ok)} ({small} MB at the smaller file, {big} MB at the larger)."
+        )
+    lines += ["Goals:", "", *verdicts, ""]
+    load = fig["load"]
+    lines += ["## Load test (bench/load.py `run_load` against `salesplan_bench`)", ""]
+    if isinstance(load, dict):
+        goal = load.get("goal", {})
+        lines += [
+            f"Goal (bench/load.py's: every page's p50 within {goal.get('ratio_to_floor')}× the floor page's, p99 ≤ "
+            f"{goal.get('p99_ms')} ms): {_met(bool(load.get('within_goal')))}; over the goal: "
+            f"{', '.join(load.get('over_goal') or []) or 'none'}.",
+            "",
+        ]
+        lines += ["```json", json.dumps(load, indent=2, ensure_ascii=False, default=str), "```", ""]
+    else:
+        lines += [str(load), ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--fresh", action="store_true", help="regenerate the databases even if they hold data"
+    )
+    parser.add_argument("--no-load", action="store_true", help="skip the load test")
+    parser.add_argument(
+        "--render", action="store_true", help="only rewrite BENCHMARKS.md from the last figures"
+    )
+    args = parser.parse_args()
+    figures_file = db.ROOT / "var" / "bench-figures.json"
+    if args.render:
+        (db.ROOT / "BENCHMARKS.md").write_text(render(json.loads(figures_file.read_text())), encoding="utf-8")
+        return
+    began = time.perf_counter()
+    fig = prepare(args.fresh)
+    print("data ready", json.dumps(fig), flush=True)
+    fig["queries"] = {
+        "small": db.child(db.DEMO_DB, "bench.measure", "queries", "small"),
+        "bank": db.child(db.BENCH_DB, "bench.measure", "queries", "bank"),
+    }
+    print("queries done", flush=True)
+    fig["plan_actual"] = db.child(db.BENCH_DB, "bench.measure", "plan-actual")
+    print("plan-actual done", json.dumps(fig["plan_actual"]), flush=True)
+    fig["imports"] = measure_imports()
+    print("imports done", flush=True)
+    fig["load"] = "skipped (--no-load)" if args.no_load else run_load()
+    sizes = {}  # after the measurements: kpis_planactual then holds the month-end run's rows
+    for table in (
+        "accounts_user",
+        "targeting_account",
+        "targeting_contact",
+        "kpis_activity",
+        "kpis_opportunity",
+        "kpis_balancesnapshot",
+        "kpis_target",
+        "coaching_plan",
+        "coaching_checkpoint",
+        "kpis_planactual",
+    ):
+        sizes[table] = int(db.psql(f"SELECT COUNT(*) FROM {table}", db.BENCH_DB))  # noqa: S608 - fixed names
+    fig["sizes"] = sizes
+    fig["machine"] = machine()
+    fig["date"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    fig["command"] = "make bench  (python -m bench.run" + (" --fresh" if args.fresh else "") + ")"
+    fig["run_seconds"] = round(time.perf_counter() - began, 1)
+    (db.ROOT / "var").mkdir(exist_ok=True)
+    figures_file.write_text(json.dumps(fig, indent=2, default=str), encoding="utf-8")
+    (db.ROOT / "BENCHMARKS.md").write_text(render(fig), encoding="utf-8")
+    print("BENCHMARKS.md written", flush=True)
+
+
+if __name__ == "__main__":
+    main()
