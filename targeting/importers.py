@@ -56,6 +56,17 @@ def _level_field(*, required: bool) -> CodeChoiceField:
 # --- Accounts -----------------------------------------------------------------------------------------
 
 
+def owner_by_email(owners: dict[str, User], email: str) -> User:
+    """The RM an import row names by e-mail, among those the importer may change (keys lower-cased)."""
+    owner = owners.get(email.lower())
+    if owner is None:
+        raise forms.ValidationError(
+            _("Unknown owner “%(email)s”: no relationship manager of yours has this e-mail.")
+            % {"email": email}
+        )
+    return owner
+
+
 @dataclass
 class AccountLookups:
     industries: dict[str, Industry] = field(default_factory=dict)  # by lower-case name
@@ -110,14 +121,7 @@ class AccountRowForm(ModelRowForm):
         return industry
 
     def clean_owner_email(self) -> User:
-        email = self.cleaned_data["owner_email"]
-        owner = self.lookups.owners.get(email.lower())
-        if owner is None:
-            raise forms.ValidationError(
-                _("Unknown owner “%(email)s”: no relationship manager of yours has this e-mail.")
-                % {"email": email}
-            )
-        return owner
+        return owner_by_email(self.lookups.owners, self.cleaned_data["owner_email"])
 
     def clean_products_held(self) -> int:
         return self.cleaned_data["products_held"] or 0

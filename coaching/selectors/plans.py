@@ -714,12 +714,3 @@ def product_categories(*, plan: Plan) -> list[str]:
 def plan_metrics() -> list[Metric]:
     """The metrics a result of a plan may be tied to: the active catalogue."""
     return list(Metric.objects.filter(is_active=True))
-
-
-def content_in_section_order(content: dict) -> dict:
-    """A plan content with its sections in the order the plan reads: a revision stored as JSON comes back
-    from PostgreSQL with its keys in the database's order."""
-    sections = content.get("sections", {})
-    ordered = {key: sections[key] for key in SectionKey.values if key in sections}
-    ordered.update({key: text for key, text in sections.items() if key not in ordered})
-    return {**content, "sections": ordered}

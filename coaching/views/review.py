@@ -292,9 +292,7 @@ class PlanRevisionDiffView(View):
 
         old, old_label, _old_reason = version(form.cleaned_data["from"])
         new, new_label, new_reason = version(form.cleaned_data["to"])
-        diffs = selectors.revision_diff(
-            selectors.content_in_section_order(old), selectors.content_in_section_order(new)
-        )
+        diffs = selectors.revision_diff(old, new)  # content_as_text puts sections in the plan's order
         context.update(
             {
                 "old_label": old_label,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts.models import Role, User
 from accounts.selectors import users_changeable_by
 from salesplan.csvimport import CREATED, UNCHANGED, UPDATED, CodeChoiceField, Column, ModelRowForm, YesNoField
+from targeting.importers import owner_by_email
 from targeting.models import Account, Contact
 from targeting.selectors import accounts_changeable_by
 
@@ -78,14 +79,7 @@ class ActivityRowForm(ModelRowForm):
         self.lookups = lookups
 
     def clean_owner_email(self) -> User:
-        email = self.cleaned_data["owner_email"]
-        owner = self.lookups.owners.get(email.lower())
-        if owner is None:
-            raise forms.ValidationError(
-                _("Unknown owner “%(email)s”: no relationship manager of yours has this e-mail.")
-                % {"email": email}
-            )
-        return owner
+        return owner_by_email(self.lookups.owners, self.cleaned_data["owner_email"])
 
     def clean_account(self) -> Account:
         name = self.cleaned_data["account"]
