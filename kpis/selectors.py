@@ -7,6 +7,7 @@ all call these functions, so a figure means the same thing everywhere. Every sel
 """
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -58,19 +59,19 @@ def key_path(scope: str, prefix: str = "") -> str | None:
     return None if scope == Scope.BANK else prefix + _KEYS[scope]
 
 
+def _owned_by(scope: str, ids: Collection[int], prefix: str = "") -> Q:
+    """Rows owned by the people of these owners of a scope, as `owner_id IN (…)` so that the database
+    reads them through the (owner, date) indexes instead of joining every row to its owner."""
+    if scope == Scope.RM:
+        return Q(**{f"{prefix}owner_id__in": ids})
+    people = User.objects.filter(**{"team_id__in" if scope == Scope.TEAM else "team__region_id__in": ids})
+    return Q(**{f"{prefix}owner_id__in": people.values("pk")})
+
+
 def _visible(queryset: QuerySet, viewer: User | None, owner_field: str) -> QuerySet:
     if viewer is None:
         return queryset
     return owned_by_visible(viewer=viewer, queryset=queryset, owner_field=owner_field)
-
-
-def _grouped(queryset: QuerySet, scope: str, prefix: str = "", **aggregates) -> dict[int, dict]:
-    """One query: the aggregates per owner key (a single key 0 for the bank)."""
-    key = key_path(scope, prefix)
-    if key is None:
-        return {0: queryset.aggregate(**aggregates)}
-    rows = queryset.order_by().values(key).annotate(**aggregates)
-    return {row[key]: row for row in rows if row[key] is not None}
 
 
 def _in_period(queryset: QuerySet, field_name: str, period: Period) -> QuerySet:
@@ -112,26 +113,42 @@ class Owner:
     id: int
     label: str
     team_id: int | None = None
+    region_id: int | None = None
 
 
-def owners(*, scope: str, viewer: User | None) -> list[Owner]:
-    """The owners of a scope the viewer may see, with the labels the KPI tables use: an RM's name, a team's
-    name with its leader's, a region's name, or "Bank"."""
+def owners(*, scope: str, viewer: User | None, ids: Collection[int] | None = None) -> list[Owner]:
+    """The owners of a scope the viewer may see (only those of `ids` when given), with the labels the KPI
+    tables use: an RM's name, a team's name with its leader's, a region's name, or "Bank"."""
     if scope == Scope.BANK:
         return [Owner(Scope.BANK, 0, gettext("Bank"))] if viewer is None or viewer.role == Role.ADMIN else []
     if scope == Scope.RM:
         users = User.objects.filter(team__isnull=False).select_related("team")
         if viewer is not None:
             users = users.filter(pk__in=users_visible_to(viewer=viewer).values("pk"))
-        return [Owner(Scope.RM, u.pk, u.display_name, u.team_id) for u in users.order_by("display_name")]
+        if ids is not None:
+            users = users.filter(pk__in=ids)
+        return [
+            Owner(Scope.RM, u.pk, u.display_name, u.team_id, u.team.region_id)
+            for u in users.order_by("display_name")
+        ]
     if scope == Scope.TEAM:
         teams = Team.objects.select_related("leader") if viewer is None else teams_visible_to(viewer=viewer)
+        if ids is not None:
+            teams = teams.filter(pk__in=ids)
         return [
-            Owner(Scope.TEAM, t.pk, f"{t.name} ({t.leader.display_name})" if t.leader else t.name, t.pk)
+            Owner(
+                Scope.TEAM,
+                t.pk,
+                f"{t.name} ({t.leader.display_name})" if t.leader else t.name,
+                t.pk,
+                t.region_id,
+            )
             for t in teams.order_by("name")
         ]
     regions = Region.objects.all() if viewer is None else regions_visible_to(viewer=viewer)
-    return [Owner(Scope.REGION, r.pk, r.name) for r in regions.order_by("name")]
+    if ids is not None:
+        regions = regions.filter(pk__in=ids)
+    return [Owner(Scope.REGION, r.pk, r.name, region_id=r.pk) for r in regions.order_by("name")]
 
 
 # --- The five prospecting KPIs ----------------------------------------------------------------------
@@ -145,13 +162,17 @@ class FunnelRow:
     playing_field: str | None = None  # "top_down", "bottom_up", "" (not recorded) when split
 
 
-def _funnel_counts(scope, period, viewer, split):
+def _funnel_counts(scope, period, viewer, split, owner_ids=None):
     pf = ["account__playing_field"] if split else []
     activities = _visible(_in_period(Activity.objects.all(), "date", period), viewer, "owner")
     closed = _visible(
         _in_period(Opportunity.objects.filter(stage__in=[Stage.WON, Stage.LOST]), "close_date", period),
         viewer, "owner",
     )  # fmt: skip
+    key = key_path(scope)
+    if owner_ids is not None and key:  # only these owners' rows
+        activities = activities.filter(_owned_by(scope, owner_ids))
+        closed = closed.filter(_owned_by(scope, owner_ids))
     won_with_cycle = Q(stage=Stage.WON, engage_date__isnull=False)
     activity_aggs = {
         "conversations": Count("pk", filter=Q(kind=ActivityKind.CONVERSATION)),
@@ -171,7 +192,6 @@ def _funnel_counts(scope, period, viewer, split):
         deal_aggs["cycle_days_median"] = Median(
             DaysBetween(F("close_date"), F("engage_date")), filter=won_with_cycle
         )
-    key = key_path(scope)
     group = ([key] if key else []) + pf
     if group:
         acts = {
@@ -194,13 +214,17 @@ def _funnel_counts(scope, period, viewer, split):
 
 
 def funnel(
-    *, scope: str, period: Period, viewer: User | None, split_playing_field: bool = False
-) -> list[FunnelRow]:
-    """The five prospecting KPIs per owner of the scope for a period (a fixed number of queries)."""
-    acts, deals, medians, keyed = _funnel_counts(scope, period, viewer, split_playing_field)
+    *, scope: str, period: Period, viewer: User | None, split_playing_field: bool = False,
+    owner_ids: Collection[int] | None = None,
+) -> list[FunnelRow]:  # fmt: skip
+    """The five prospecting KPIs per owner of the scope for a period (a fixed number of queries); with
+    `owner_ids`, only those owners (RMs, teams or regions) are read and returned."""
+    if owner_ids is not None:
+        owner_ids = set(owner_ids)
+    acts, deals, medians, keyed = _funnel_counts(scope, period, viewer, split_playing_field, owner_ids)
     fields = [""] if not split_playing_field else ["top_down", "bottom_up", ""]
     rows = []
-    for owner in owners(scope=scope, viewer=viewer):
+    for owner in owners(scope=scope, viewer=viewer, ids=owner_ids):
         for pf in fields:
             k = ((owner.id,) if keyed else ()) + ((pf,) if split_playing_field else ())
             a, d = acts.get(k, {}), deals.get(k, {})
@@ -256,100 +280,215 @@ def _year_to_date(year: int, month: int) -> Period:
     return Period(date(year, 1, 1), calculations.month_end(year, month), f"{year}-{month:02d} YTD")
 
 
-def actuals(*, metric: Metric, scope: str, period: Period, viewer: User | None) -> dict[int, Decimal]:
-    """The metric's actual per owner key over the period (balances: the latest month end in the period)."""
-    source = metric.source
-    activity_filters = {
-        MetricSource.CONVERSATIONS: Q(kind=ActivityKind.CONVERSATION),
-        MetricSource.APPOINTMENTS: Q(kind=ActivityKind.APPOINTMENT),
-        MetricSource.FIRST_APPOINTMENTS: Q(kind=ActivityKind.APPOINTMENT, is_first_appointment=True),
-        MetricSource.PROPOSALS: Q(kind=ActivityKind.PROPOSAL),
-    }
-    if source in activity_filters:
-        qs = _visible(
-            _in_period(Activity.objects.filter(activity_filters[source]), "date", period), viewer, "owner"
-        )
-        return _values(_grouped(qs, scope, n=Count("pk")), "n")
-    if source in (MetricSource.WINS, MetricSource.WON_REVENUE):
+_ACTIVITY_FILTERS = {
+    MetricSource.CONVERSATIONS: Q(kind=ActivityKind.CONVERSATION),
+    MetricSource.APPOINTMENTS: Q(kind=ActivityKind.APPOINTMENT),
+    MetricSource.FIRST_APPOINTMENTS: Q(kind=ActivityKind.APPOINTMENT, is_first_appointment=True),
+    MetricSource.PROPOSALS: Q(kind=ActivityKind.PROPOSAL),
+}
+_WON_SOURCES = (MetricSource.WINS, MetricSource.WON_REVENUE, MetricSource.PRODUCT_MIX)
+
+Parts = dict[str, Decimal | int | None]
+
+
+def _add(a, b):
+    if a is None:
+        return b
+    return a if b is None else a + b
+
+
+def _by_owner(queryset: QuerySet, prefix: str, within, group: tuple[str, ...] = (), **aggregates) -> list:
+    """One aggregate query grouped by the owner (reached through `prefix`) and `group`; `within` (a scope
+    and ids) keeps the rows of those owners only."""
+    if within is not None and within[0] != Scope.BANK:
+        queryset = queryset.filter(_owned_by(within[0], within[1], prefix))
+    return list(queryset.order_by().values(f"{prefix}owner_id", *group).annotate(**aggregates))
+
+
+def _owner_parts(
+    metrics: list[Metric], period: Period, viewer: User | None, within
+) -> dict[int, dict[int, Parts]]:
+    """Per metric id and owner id (every owner, in a team or not), the additive parts its value is
+    computed from: a count or sum `n`; `part`/`whole` for a product mix; `base`/`kept` for retention;
+    `forecast` for forecast accuracy (whose actual is its forecast metric's). One aggregate query per
+    source table, whatever the number of metrics or owners."""
+    out: dict[int, dict[int, Parts]] = {m.pk: defaultdict(dict) for m in metrics}
+    by_source = defaultdict(list)
+    for m in metrics:
+        by_source[m.source].append(m)
+
+    def put(metric_id: int, owner_id: int, name: str, value) -> None:
+        if owner_id is not None:
+            out[metric_id][owner_id][name] = value
+
+    activity = [m for m in metrics if m.source in _ACTIVITY_FILTERS]
+    if activity:
+        any_kind = Q()
+        for m in activity:
+            any_kind |= _ACTIVITY_FILTERS[m.source]
+        qs = _visible(_in_period(Activity.objects.filter(any_kind), "date", period), viewer, "owner")
+        aggs = {f"m{m.pk}": Count("pk", filter=_ACTIVITY_FILTERS[m.source]) for m in activity}
+        for row in _by_owner(qs, "", within, **aggs):
+            for m in activity:
+                put(m.pk, row["owner_id"], "n", row[f"m{m.pk}"])
+
+    won = [m for m in metrics if m.source in _WON_SOURCES]
+    if won:
         qs = _visible(
             _in_period(Opportunity.objects.filter(stage=Stage.WON), "close_date", period), viewer, "owner"
         )
-        agg = Count("pk") if source == MetricSource.WINS else Sum("value")
-        return _values(_grouped(qs, scope, n=agg), "n")
-    if source == MetricSource.NEW_CLIENTS:
-        qs = _visible(_in_period(Account.objects.all(), "client_since", period), viewer, "owner")
-        return _values(_grouped(qs, scope, n=Count("pk")), "n")
-    if source == MetricSource.MANUAL:
-        qs = _visible(_in_period(FlowActual.objects.filter(metric=metric), "month", period), viewer, "owner")
-        return _values(_grouped(qs, scope, n=Sum("value")), "n")
-    if source == MetricSource.BALANCE:
+        aggs = {"wins": Count("pk"), "whole": Sum("value")}
+        for m in by_source[MetricSource.PRODUCT_MIX]:
+            aggs[f"m{m.pk}"] = Sum("value", filter=Q(product__category=m.product_category))
+        for row in _by_owner(qs, "", within, **aggs):
+            for m in won:
+                if m.source == MetricSource.WINS:
+                    put(m.pk, row["owner_id"], "n", row["wins"])
+                elif m.source == MetricSource.WON_REVENUE:
+                    put(m.pk, row["owner_id"], "n", row["whole"])
+                else:
+                    put(m.pk, row["owner_id"], "part", row[f"m{m.pk}"])
+                    put(m.pk, row["owner_id"], "whole", row["whole"])
+
+    new_clients, retention = by_source[MetricSource.NEW_CLIENTS], by_source[MetricSource.RETENTION]
+    if new_clients or retention:
+        # Retention: high-value clients at period start still clients at period end ÷ those at start. A
+        # client at a date: client since on or before it, and not gone by then (client until empty or
+        # after). The high-value designation is taken as it stands now.
+        new = Q() if period.is_all_time else Q(client_since__gte=period.start, client_since__lte=period.end)
+        aggs = {"new": Count("pk", filter=new) if new else Count("pk")}
+        if retention:
+            at_start = Q(is_high_value=True, client_since__lte=period.start) & (
+                Q(client_until__isnull=True) | Q(client_until__gt=period.start)
+            )
+            kept = at_start & (Q(client_until__isnull=True) | Q(client_until__gt=period.end))
+            aggs |= {"base": Count("pk", filter=at_start), "kept": Count("pk", filter=kept)}
+        qs = _visible(Account.objects.all(), viewer, "owner")
+        for row in _by_owner(qs, "", within, **aggs):
+            for m in new_clients:
+                if row["new"]:
+                    put(m.pk, row["owner_id"], "n", row["new"])
+            for m in retention:
+                if row["base"]:
+                    put(m.pk, row["owner_id"], "base", row["base"])
+                    put(m.pk, row["owner_id"], "kept", row["kept"])
+
+    manual = by_source[MetricSource.MANUAL]
+    if manual:
+        qs = _visible(
+            _in_period(FlowActual.objects.filter(metric__in=manual), "month", period), viewer, "owner"
+        )
+        for row in _by_owner(qs, "", within, ("metric_id",), n=Sum("value")):
+            put(row["metric_id"], row["owner_id"], "n", row["n"])
+
+    balances = by_source[MetricSource.BALANCE]
+    if balances:
         # The balance as known at the end of the period: the latest month end up to it. For a year or month
         # this is the latest snapshot in the period; a week-long period usually holds no month end, and
-        # then the previous one stands (a balance is a level, never a sum).
-        snapshots = BalanceSnapshot.objects.filter(metric=metric)
-        if not period.is_all_time:
-            snapshots = snapshots.filter(month_end__lte=period.end)
-        latest = snapshots.aggregate(m=Max("month_end"))["m"]
-        if latest is None:
-            return {}
-        qs = _visible(snapshots.filter(month_end=latest), viewer, "account__owner")
-        return _values(_grouped(qs, scope, prefix="account__", n=Sum("balance")), "n")
-    if source == MetricSource.RETENTION:
-        return _retention(scope=scope, period=period, viewer=viewer)
-    if source == MetricSource.PRODUCT_MIX:
+        # then the previous one stands (a balance is a level, never a sum). One indexed MAX per metric.
+        latest = Q(pk__in=[])
+        for m in balances:
+            snapshots = BalanceSnapshot.objects.filter(metric=m)
+            if not period.is_all_time:
+                snapshots = snapshots.filter(month_end__lte=period.end)
+            if (day := snapshots.aggregate(d=Max("month_end"))["d"]) is not None:
+                latest |= Q(metric=m, month_end=day)
+        if latest != Q(pk__in=[]):
+            qs = _visible(BalanceSnapshot.objects.filter(latest), viewer, "account__owner")
+            for row in _by_owner(qs, "account__", within, ("metric_id",), n=Sum("balance")):
+                put(row["metric_id"], row["account__owner_id"], "n", row["n"])
+
+    accuracy = by_source[MetricSource.FORECAST_ACCURACY]
+    if accuracy:
+        forecast_of = defaultdict(list)
+        for m in accuracy:
+            forecast_of[m.forecast_metric_id].append(m)
         qs = _visible(
-            _in_period(Opportunity.objects.filter(stage=Stage.WON), "close_date", period), viewer, "owner"
+            _in_period(Forecast.objects.filter(metric__in=list(forecast_of)), "month", period),
+            viewer,
+            "owner",
         )
-        rows = _grouped(
-            qs,
-            scope,
-            part=Sum("value", filter=Q(product__category=metric.product_category)),
-            whole=Sum("value"),
-        )
-        return {
-            k: v
-            for k, r in rows.items()
-            if (v := calculations.ratio(r["part"] or ZERO, r["whole"])) is not None
-        }
+        for row in _by_owner(qs, "", within, ("metric_id",), n=Sum("value")):
+            for m in forecast_of[row["metric_id"]]:
+                put(m.pk, row["owner_id"], "forecast", row["n"])
+    return out
+
+
+def _value(metric: Metric, parts: Parts, forecast_actual: Decimal | None = None) -> Decimal | None:
+    """A metric's actual from its (rolled-up) parts; None when it cannot be known (a ratio over nothing)."""
+    source = metric.source
+    if source == MetricSource.RETENTION:
+        return calculations.ratio(parts.get("kept"), parts.get("base"))
+    if source == MetricSource.PRODUCT_MIX:
+        return calculations.ratio(parts.get("part") or ZERO, parts.get("whole"))
     if source == MetricSource.FORECAST_ACCURACY:
-        return _forecast_accuracy(metric=metric, scope=scope, period=period, viewer=viewer)
-    raise ValueError(f"unknown source {source}")
+        forecast = parts.get("forecast")
+        return calculations.forecast_accuracy(forecast_actual or ZERO, Decimal(forecast or 0))
+    return Decimal(parts.get("n") or 0)
 
 
-def _values(rows: dict[int, dict], name: str) -> dict[int, Decimal]:
-    return {k: Decimal(r[name] or 0) for k, r in rows.items()}
+def _owner_keys(scopes, within) -> dict[str, dict[int, int]]:
+    """For each team or region scope: owner id → that scope's key (one query for the people in teams)."""
+    keys: dict[str, dict[int, int]] = {}
+    if not {Scope.TEAM, Scope.REGION} & set(scopes):
+        return keys
+    people = User.objects.filter(team__isnull=False)
+    if within is not None and within[0] != Scope.BANK:
+        field = {Scope.RM: "pk", Scope.TEAM: "team_id", Scope.REGION: "team__region_id"}[within[0]]
+        people = people.filter(**{f"{field}__in": within[1]})
+    rows = list(people.values_list("pk", "team_id", "team__region_id"))
+    keys[Scope.TEAM] = {pk: team for pk, team, _region in rows}
+    keys[Scope.REGION] = {pk: region for pk, _team, region in rows}
+    return keys
 
 
-def _retention(*, scope, period: Period, viewer) -> dict[int, Decimal]:
-    """High-value clients at period start still clients at period end ÷ high-value clients at period start.
+def actuals_by_scope(
+    *, metrics: list[Metric], scopes, period: Period, viewer: User | None, within=None
+) -> dict[str, dict[int, dict[int, Decimal]]]:
+    """Scope → metric id → owner key (0 for the bank) → the metric's actual over the period.
 
-    A client at a date: client since on or before it, and not gone by then (client until empty or after).
-    The high-value designation is taken as it stands now.
-    """
-    start, end = period.start, period.end
-    at_start = Q(is_high_value=True, client_since__lte=start) & (
-        Q(client_until__isnull=True) | Q(client_until__gt=start)
-    )
-    kept = at_start & (Q(client_until__isnull=True) | Q(client_until__gt=end))
-    qs = _visible(Account.objects.filter(at_start), viewer, "owner")
-    rows = _grouped(qs, scope, base=Count("pk"), kept=Count("pk", filter=kept))
-    return {k: v for k, r in rows.items() if (v := calculations.ratio(r["kept"], r["base"])) is not None}
+    The database sums each source table once, grouped by owner; teams, regions and the bank are the sums of
+    their people's parts (a few numbers per owner, added here), and ratios are taken after adding, never
+    averaged. `within` = (scope, ids) reads only those owners' rows (and then the bank is not asked for).
+    Ratios without data are left out; a flow or balance without data is absent (read it as zero)."""
+    needed = {m.pk: m for m in metrics}
+    for m in metrics:
+        if m.source == MetricSource.FORECAST_ACCURACY and m.forecast_metric_id not in needed:
+            needed[m.forecast_metric_id] = m.forecast_metric
+    ordered = sorted(needed.values(), key=lambda m: m.source == MetricSource.FORECAST_ACCURACY)
+    parts = _owner_parts(ordered, period, viewer, within)
+    keys = _owner_keys(scopes, within)
+    result: dict[str, dict[int, dict[int, Decimal]]] = {}
+    for scope in scopes:
+        values: dict[int, dict[int, Decimal]] = {}
+        for m in ordered:
+            rolled: dict[int, Parts] = defaultdict(dict)
+            for owner_id, owner_parts in parts[m.pk].items():
+                if scope == Scope.RM:
+                    key = owner_id
+                elif scope == Scope.BANK:
+                    key = 0
+                elif (key := keys[scope].get(owner_id)) is None:
+                    continue  # in no team: counted in the bank only
+                target = rolled[key]
+                for name, value in owner_parts.items():
+                    target[name] = _add(target.get(name), value)
+            forecast_actuals = values.get(m.forecast_metric_id, {})
+            values[m.pk] = {
+                k: v for k, p in rolled.items() if (v := _value(m, p, forecast_actuals.get(k))) is not None
+            }
+        result[scope] = {pk: values[pk] for pk in (m.pk for m in metrics)}
+    return result
 
 
-def _forecast_accuracy(*, metric, scope, period, viewer) -> dict[int, Decimal]:
-    """1 − |actual − forecast| ÷ forecast for the forecast metric over the period, per owner."""
-    target_metric = metric.forecast_metric
-    actual = actuals(metric=target_metric, scope=scope, period=period, viewer=viewer)
-    qs = _visible(_in_period(Forecast.objects.filter(metric=target_metric), "month", period), viewer, "owner")
-    forecast = _values(_grouped(qs, scope, n=Sum("value")), "n")
-    return {
-        k: v
-        for k, f in forecast.items()
-        if (v := calculations.forecast_accuracy(actual.get(k, ZERO), f)) is not None
-    }
+def actuals(*, metric: Metric, scope: str, period: Period, viewer: User | None) -> dict[int, Decimal]:
+    """The metric's actual per owner key over the period (balances: the latest month end in the period)."""
+    return actuals_by_scope(metrics=[metric], scopes=[scope], period=period, viewer=viewer)[scope][metric.pk]
 
 
-def _plans(*, metrics: list[Metric], scope: str, year: int, month: int) -> dict[tuple[int, int], Decimal]:
+def _plans(
+    *, metrics: list[Metric], scope: str, year: int, month: int, owner_ids: Collection[int] | None = None
+) -> dict[tuple[int, int], Decimal]:
     """Plan to date per (metric id, owner key) from the targets; the bank's plan is its regions' sum."""
     owner_field = {
         Scope.RM: "user_id",
@@ -362,6 +501,8 @@ def _plans(*, metrics: list[Metric], scope: str, year: int, month: int) -> dict[
         .filter(**{f"{owner_field[scope]}__isnull": False})
         .select_related("metric", "distribution")
     )
+    if owner_ids is not None and scope != Scope.BANK:
+        targets = targets.filter(**{f"{owner_field[scope]}__in": owner_ids})
     plans: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
     for t in targets:
         shares = calculations.month_shares(t.distribution.weights if t.distribution else None)
@@ -378,29 +519,60 @@ def _plans(*, metrics: list[Metric], scope: str, year: int, month: int) -> dict[
     return dict(plans)
 
 
-def plan_vs_actual(
-    *, scope: str, year: int, month: int, viewer: User | None, metrics: list[Metric] | None = None,
-    owner_ids: list[int] | None = None,
-) -> list[PlanActualRow]:  # fmt: skip
-    """Plan to date, actual to date, variance, attainment and status per owner × metric, year to date at
-    the end of `month`. Queries: owners, targets, and one or two aggregates per metric, whatever the size."""
+def plan_vs_actual_scopes(
+    *, scopes, year: int, month: int, viewer: User | None, metrics: list[Metric] | None = None, within=None
+) -> dict[str, list[PlanActualRow]]:
+    """Plan to date, actual to date, variance, attainment and status per owner × metric for each scope,
+    year to date at the end of `month`. `within` = (scope, ids) limits every scope to those owners (an RM
+    within a team, a team within a region...). Queries: owners and targets per scope, and one aggregate per
+    source table for all the scopes together, whatever the number of owners or metrics."""
     metrics = (
         list(Metric.objects.filter(is_active=True).select_related("forecast_metric"))
         if metrics is None
         else metrics
     )
     period = _year_to_date(year, month)
-    the_owners = [o for o in owners(scope=scope, viewer=viewer) if owner_ids is None or o.id in owner_ids]
-    plans = _plans(metrics=metrics, scope=scope, year=year, month=month)
-    rows = []
-    for metric in metrics:
-        actual = actuals(metric=metric, scope=scope, period=period, viewer=viewer)
-        for owner in the_owners:
-            value = actual.get(owner.id)
-            if value is None and metric.kind != MetricKind.RATIO:
-                value = ZERO
-            rows.append(PlanActualRow(owner, metric, year, month, plans.get((metric.pk, owner.id)), value))
-    return rows
+    actual = actuals_by_scope(metrics=metrics, scopes=scopes, period=period, viewer=viewer, within=within)
+    attribute = {Scope.RM: "id", Scope.TEAM: "team_id", Scope.REGION: "region_id"}
+    out = {}
+    for scope in scopes:
+        if within is not None and within[0] != Scope.BANK:
+            ids = set(within[1])
+            if scope == within[0]:
+                the_owners = owners(scope=scope, viewer=viewer, ids=ids)
+            else:
+                the_owners = [
+                    o for o in owners(scope=scope, viewer=viewer) if getattr(o, attribute[within[0]]) in ids
+                ]
+        else:
+            the_owners = owners(scope=scope, viewer=viewer)
+        plans = _plans(
+            metrics=metrics, scope=scope, year=year, month=month,
+            owner_ids=None if within is None else [o.id for o in the_owners],
+        )  # fmt: skip
+        rows = []
+        for metric in metrics:
+            values = actual[scope][metric.pk]
+            for owner in the_owners:
+                value = values.get(owner.id)
+                if value is None and metric.kind != MetricKind.RATIO:
+                    value = ZERO
+                rows.append(
+                    PlanActualRow(owner, metric, year, month, plans.get((metric.pk, owner.id)), value)
+                )
+        out[scope] = rows
+    return out
+
+
+def plan_vs_actual(
+    *, scope: str, year: int, month: int, viewer: User | None, metrics: list[Metric] | None = None,
+    owner_ids: list[int] | None = None,
+) -> list[PlanActualRow]:  # fmt: skip
+    """`plan_vs_actual_scopes` for one scope, optionally only for the owners `owner_ids` of that scope."""
+    within = (scope, owner_ids) if owner_ids is not None else None
+    return plan_vs_actual_scopes(
+        scopes=[scope], year=year, month=month, viewer=viewer, metrics=metrics, within=within
+    )[scope]
 
 
 def team_target_gaps(*, team: Team, year: int) -> list[dict]:
@@ -589,7 +761,7 @@ def standard_board(*, viewer: User, today: date) -> list[TeamStandards]:
     """Each visible team's guidance parameters with each visible RM's figure for the year to date.
 
     Per-week (per-month) standards compare the RM's count ÷ weeks (months) elapsed; ratio standards the
-    RM's ratio. One aggregate per metric for all RMs at once, whatever their number.
+    RM's ratio. One aggregate per source table for all RMs at once, whatever their number.
     """
     teams = list(teams_visible_to(viewer=viewer).order_by("name", "pk"))
     standards = list(
@@ -601,9 +773,9 @@ def standard_board(*, viewer: User, today: date) -> list[TeamStandards]:
     start = date(today.year, 1, 1)
     period = Period(start, today, f"{today.year} YTD")
     metrics = {s.metric_id: s.metric for s in standards}
-    figures = {
-        pk: actuals(metric=m, scope=Scope.RM, period=period, viewer=viewer) for pk, m in metrics.items()
-    }
+    figures = actuals_by_scope(
+        metrics=list(metrics.values()), scopes=[Scope.RM], period=period, viewer=viewer
+    )[Scope.RM]
     divisor = {
         StandardPeriod.WEEK: calculations.weeks_elapsed(start, today),
         StandardPeriod.MONTH: calculations.months_elapsed(start, today),

@@ -94,8 +94,9 @@ def _grow(org, per_team: int) -> None:
     ("who", "queries"),
     [
         # session, user; team with members; upcoming checkpoints; unread notifications; plan; metrics;
-        # plan versus actual (owners, targets, one aggregate per key metric)
-        ("rm_a1", 16),
+        # plan versus actual: owners, targets, the latest month end of each balance metric (none here, so
+        # no balance sum), accounts (new clients and retention), won deals, activities
+        ("rm_a1", 15),
         # session, user; upcoming; unread; teams + members; review board (18); cadence health (2)
         ("leader_a1", 26),
         # session, user; upcoming; unread; regions + teams; cadence health by leader (2)

@@ -83,21 +83,30 @@ def previous_held(checkpoint: Checkpoint) -> datetime.date | None:
 def checkpoint_snapshot(*, checkpoint: Checkpoint, today: datetime.date) -> Snapshot:
     """Plan versus actual for the RM over the period since the previous held checkpoint of the same kind
     (the kind's usual length when there was none), for every metric the RM has a target for this year.
-    One aggregate per metric; off-track metrics become proposed problems."""
+    One aggregate per source table; off-track metrics become proposed problems."""
     day = min(checkpoint.scheduled_at.date(), today)
     start, end = calculations.snapshot_period(
         kind=checkpoint.kind, meeting_day=day, previous_held=previous_held(checkpoint)
     )
     period = kc.Period(start, end, f"{start.isoformat()}/{end.isoformat()}")
-    targets = Target.objects.filter(user=checkpoint.rm_id, year=end.year).select_related(
-        "metric", "distribution"
+    targets = list(
+        Target.objects.filter(user=checkpoint.rm_id, year=end.year)
+        .select_related("metric__forecast_metric", "distribution")
+        .order_by("metric__display_order")
     )
-    rows = []
     rm = checkpoint.rm
-    for target in targets.order_by("metric__display_order"):
+    actuals = kpi_selectors.actuals_by_scope(
+        metrics=[t.metric for t in targets],
+        scopes=[Scope.RM],
+        period=period,
+        viewer=rm,
+        within=(Scope.RM, [rm.pk]),
+    )[Scope.RM]
+    rows = []
+    for target in targets:
         metric = target.metric
         plan = _plan_between(target, start, end)
-        actual = kpi_selectors.actuals(metric=metric, scope=Scope.RM, period=period, viewer=rm).get(rm.pk)
+        actual = actuals[metric.pk].get(rm.pk)
         if actual is None and metric.kind != MetricKind.RATIO:
             actual = kc.ZERO
         status = kc.status(

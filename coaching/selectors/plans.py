@@ -222,10 +222,12 @@ def plan_disconnects(*, plans: list[Plan], today: datetime.date) -> dict[int, li
     # Funnel ratios over the last twelve months: the RMs' own, and their teams' (two grouped aggregates each).
     period = last_twelve_months(today)
     rm_funnels = {
-        r.owner.id: r.funnel for r in kpi_selectors.funnel(scope=Scope.RM, period=period, viewer=None)
+        r.owner.id: r.funnel
+        for r in kpi_selectors.funnel(scope=Scope.RM, period=period, viewer=None, owner_ids=owners)
     }
     team_funnels = {
-        r.owner.id: r.funnel for r in kpi_selectors.funnel(scope=Scope.TEAM, period=period, viewer=None)
+        r.owner.id: r.funnel
+        for r in kpi_selectors.funnel(scope=Scope.TEAM, period=period, viewer=None, owner_ids=team_ids)
     }
 
     planned = defaultdict(dict)

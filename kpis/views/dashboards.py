@@ -603,8 +603,7 @@ class DashboardRMView(View):
         funnel = next(
             (
                 r.funnel
-                for r in selectors.funnel(scope=Scope.RM, period=period, viewer=viewer)
-                if r.owner.id == rm.pk
+                for r in selectors.funnel(scope=Scope.RM, period=period, viewer=viewer, owner_ids=[rm.pk])
             ),
             Funnel(),
         )
@@ -692,16 +691,11 @@ class DashboardTeamView(View):
             return render(request, "kpis/dashboard_team.html", context)
         year, month = form.cleaned_data["year"], form.cleaned_data["month"]
         metrics = _key_metrics()
-        rm_rows = [
-            r
-            for r in selectors.plan_vs_actual(
-                scope=Scope.RM, year=year, month=month, viewer=viewer, metrics=metrics
-            )
-            if r.owner.team_id == team.pk
-        ]
-        team_rows = selectors.plan_vs_actual(
-            scope=Scope.TEAM, year=year, month=month, viewer=viewer, metrics=metrics, owner_ids=[team.pk]
-        )
+        by_scope = selectors.plan_vs_actual_scopes(
+            scopes=[Scope.RM, Scope.TEAM], year=year, month=month, viewer=viewer, metrics=metrics,
+            within=(Scope.TEAM, [team.pk]),
+        )  # fmt: skip
+        rm_rows, team_rows = by_scope[Scope.RM], by_scope[Scope.TEAM]
         chart_metric = next((m for m in metrics if m.code == ATTAINMENT_CHART_METRIC), None)
         context |= _period_context(year, month) | {
             "metrics": metrics,
@@ -738,12 +732,12 @@ class DashboardRegionView(View):
         year, month = form.cleaned_data["year"], form.cleaned_data["month"]
         metrics = _key_metrics()
         team_ids = list(teams_visible_to(viewer=viewer).filter(region=region).values_list("pk", flat=True))
-        team_rows = selectors.plan_vs_actual(
-            scope=Scope.TEAM, year=year, month=month, viewer=viewer, metrics=metrics, owner_ids=team_ids
-        )
-        region_rows = selectors.plan_vs_actual(
-            scope=Scope.REGION, year=year, month=month, viewer=viewer, metrics=metrics, owner_ids=[region.pk]
-        )
+        by_scope = selectors.plan_vs_actual_scopes(
+            scopes=[Scope.TEAM, Scope.REGION], year=year, month=month, viewer=viewer, metrics=metrics,
+            within=(Scope.REGION, [region.pk]),
+        )  # fmt: skip
+        team_rows = [r for r in by_scope[Scope.TEAM] if r.owner.id in team_ids]
+        region_rows = by_scope[Scope.REGION]
         chart_metric = next((m for m in metrics if m.code == ATTAINMENT_CHART_METRIC), None)
         context |= _period_context(year, month) | {
             "metrics": metrics,

@@ -10,6 +10,7 @@ from kpis import selectors, services
 from kpis.calculations import Period, parse_period
 from kpis.models import (
     ActivityKind,
+    Metric,
     MetricKind,
     MetricSource,
     MetricUnit,
@@ -18,6 +19,7 @@ from kpis.models import (
     Stage,
 )
 from targeting.models import PlayingField
+from tests.factories.accounts import RMFactory
 from tests.factories.kpis import (
     ActivityFactory,
     BalanceSnapshotFactory,
@@ -252,7 +254,7 @@ def test_plan_vs_actual_query_count_does_not_grow(org, django_assert_num_queries
             OpportunityFactory.create_batch(n, owner=rm, stage=Stage.WON, close_date=date(2026, 1, 9))
 
     grow(3)
-    # owners, targets, one aggregate per metric
+    # owners, targets, one aggregate per source table (activities, won deals)
     with django_assert_num_queries(4):
         selectors.plan_vs_actual(scope=Scope.RM, year=2026, month=1, viewer=None, metrics=metrics)
     grow(12)
@@ -278,3 +280,67 @@ def test_a_balance_over_a_week_without_a_month_end_is_the_last_known_level(org):
     assert selectors.actuals(metric=loans, scope=Scope.RM, period=week, viewer=None) == {
         org.rm_a1.pk: D("500")
     }
+
+
+def test_month_end_store_rolls_teams_regions_and_bank_up_from_the_people(org, django_assert_num_queries):
+    """Every scope's figures match an aggregate written for that scope alone: sums are summed, ratios are
+    taken over the sums (never averaged), and a teamless owner counts in the bank only."""
+    conversations = _metric(code="conv", source=MetricSource.CONVERSATIONS)
+    retention = _metric(
+        code="ret", kind=MetricKind.RATIO, unit=MetricUnit.PERCENT, source=MetricSource.RETENTION
+    )
+    loans = _metric(code="loans", kind=MetricKind.BALANCE, unit=MetricUnit.MONEY, source=MetricSource.BALANCE)
+    people = {org.rm_a1: 3, org.rm_a1_peer: 5, org.rm_a2: 7, org.rm_b1: 11, org.leader_a1: 13}
+    for person, n in people.items():
+        ActivityFactory.create_batch(n, owner=person, kind=ActivityKind.CONVERSATION, date=date(2026, 1, 10))
+        kept = AccountFactory(owner=person, is_high_value=True, client_since=date(2020, 1, 1))
+        for _ in range(n % 4):  # 3 → 3 lost, 5 → 1, 7 → 3, 11 → 3, 13 → 1
+            AccountFactory(owner=person, is_high_value=True, client_since=date(2020, 1, 1),
+                           client_until=date(2026, 1, 15))  # fmt: skip
+        BalanceSnapshotFactory(account=kept, metric=loans, month_end=date(2026, 1, 31), balance=D(n * 100))
+    metrics = [conversations, retention, loans]
+
+    def store():
+        services.plan_actual_store(year=2026, month=1, now=timezone.now())
+        return {
+            (r.scope, r.scope_id, r.metric_id): r.actual_to_date
+            for r in PlanActual.objects.filter(metric__in=metrics)
+        }
+
+    def expected(scope, scope_id, owners):
+        count = sum(people[p] for p in owners)
+        lost = sum(people[p] % 4 for p in owners)
+        return {
+            (scope, scope_id, conversations.pk): D(count),
+            (scope, scope_id, retention.pk): round(
+                D(len(owners)) / D(len(owners) + lost), 2
+            ),  # stored to 2 places
+            (scope, scope_id, loans.pk): D(count * 100),
+        }
+
+    want = {}
+    for rm in (org.rm_a1, org.rm_a1_peer, org.rm_a2, org.rm_b1):
+        want |= expected(Scope.RM, rm.pk, [rm])
+    want |= expected(Scope.TEAM, org.team_a1.pk, [org.rm_a1, org.rm_a1_peer])
+    want |= expected(Scope.TEAM, org.team_a2.pk, [org.rm_a2])
+    want |= expected(Scope.TEAM, org.team_b1.pk, [org.rm_b1])
+    want |= expected(Scope.REGION, org.region_a.pk, [org.rm_a1, org.rm_a1_peer, org.rm_a2])
+    want |= expected(Scope.REGION, org.region_b.pk, [org.rm_b1])
+    want |= expected(Scope.BANK, 0, list(people))  # the leader's own conversations count for the bank
+    got = store()
+    assert {k: v for k, v in got.items() if k in want} == want
+
+    # The queries do not grow with the people: active metrics; targets for each of the four scopes and
+    # owners for three (the bank is no query); the team and region of each person; one aggregate per
+    # source table for every scope at once (activities; accounts; the latest month end of the balance
+    # metric, then its balances); the upsert in one batch inside a savepoint.
+    def grow(n):
+        for team in (org.team_a1, org.team_b1):
+            for rm in RMFactory.create_batch(n, team=team):
+                ActivityFactory(owner=rm, kind=ActivityKind.CONVERSATION, date=date(2026, 1, 11))
+
+    Metric.objects.exclude(pk__in=[m.pk for m in metrics]).update(is_active=False)
+    for n in (2, 12):
+        grow(n)
+        with django_assert_num_queries(1 + 4 + 3 + 1 + 4 + 3):
+            services.plan_actual_store(year=2026, month=1, now=timezone.now())
