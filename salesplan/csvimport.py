@@ -10,12 +10,17 @@ How an import works, and why:
 - **Every problem is reported, not the first one.** Each error names the data row (1-based, the header
   is not a row), the line in the file (the header is line 1, so with no multi-line cells line = row + 1,
   the row number a spreadsheet shows), the column and the message. People fix a file in one go.
-- **Nothing is half-imported.** Rows are saved only when every row is valid, inside one
-  `transaction.atomic`; if saving still fails (an `IntegrityError` from a concurrent change, say), the
-  failing row is reported and everything is rolled back. Specs may save in batches (bulk inserts, for
-  speed); a refused batch is saved again row by row to find the row to report. A dry run saves the
-  same way and then rolls back, so it catches everything a real run would.
-- **File problems are named plainly**: not UTF-8 (we read UTF-8, with or without Excel's BOM), an Excel
+- **Nothing is half-imported, and a long file costs no more memory than a short one.** The file is read
+  as a stream, a chunk of rows at a time (`ImportSpec.chunk_rows`; None for the whole file at once): each
+  chunk is looked up, checked and, while no row so far has a problem, saved, all inside one
+  `transaction.atomic` that is rolled back at the end when any row or the file had a problem. Once a row
+  has a problem nothing more is saved, but every later row is still checked and reported. If saving fails
+  (an `IntegrityError` from a concurrent change, say), the failing row is reported and everything is
+  rolled back. Specs may save in batches (bulk inserts, for speed); a refused batch is saved again row by
+  row to find the row to report. A dry run saves the same way and then rolls back, so it catches
+  everything a real run would.
+- **File problems are named plainly** (and nothing is imported): not UTF-8 (we read UTF-8, with or without
+  Excel's BOM; checked over the whole file first when it can be read twice), an Excel
   workbook instead of CSV, an empty file, missing required columns (listed), unknown columns (an error,
   named: a misspelt optional column would otherwise be dropped silently), a column given twice, a value
   over 10,000 characters (usually a quote left open), more rows than the caller allows (the browser
@@ -30,8 +35,10 @@ How an import works, and why:
 Usage: `csv_import(file=upload, spec=AccountImport, by=request.user)` returns an `ImportResult`.
 """
 
+import codecs
 import csv
 import io
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -75,6 +82,7 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
     dry_run: bool = False
+    estimated_rows: int | None = None  # lines after the header, counted before reading (progress reports)
 
     @property
     def ok(self) -> bool:
@@ -105,6 +113,9 @@ class ImportSpec:
     columns: ClassVar[Sequence[Column]] = ()
     form_class: ClassVar[type[forms.BaseForm]]
     batch_size: ClassVar[int] = 1  # rows per save_batch call; 1 saves row by row with save()
+    # Rows read, looked up, checked and saved together; None reads the whole file as one chunk (for a spec
+    # whose checks need every row at once, such as a small teams file).
+    chunk_rows: ClassVar[int | None] = None
 
     def __init__(self, *, by) -> None:
         self.by = by
@@ -122,8 +133,12 @@ class ImportSpec:
         """'3 accounts': the count and the plural of what is imported, for messages."""
         return str(count)
 
+    def start(self, *, total: int | None) -> None:
+        """Before the first row: `total` estimates the rows of the file (None when it cannot be known)."""
+
     def prepare(self, rows: list[dict[str, str]]) -> None:
-        """Load, in a few queries for the whole file, what the row forms look up (names, e-mails...)."""
+        """Load, in a few queries per chunk of rows, what the chunk's row forms look up (names, e-mails...).
+        Rows of earlier chunks are saved by then (in the import's transaction)."""
 
     def form(self, data: dict[str, str], *, row: int) -> forms.BaseForm:
         return self.form_class(data=data)
@@ -149,6 +164,10 @@ class _Rollback(Exception):
     """Leave the import's transaction without committing."""
 
 
+class _FileError(Exception):
+    """A problem with the file itself, met while reading it: nothing is imported."""
+
+
 def csv_import(
     *,
     file: Any,
@@ -157,19 +176,57 @@ def csv_import(
     dry_run: bool = False,
     max_rows: int | None = None,
 ) -> ImportResult:
-    """Validate every row of a CSV file and save them all, or save nothing and say what to fix."""
+    """Validate every row of a CSV file and save them all, or save nothing and say what to fix.
+
+    The file is read as a stream, `chunk_rows` rows at a time (the spec's): each chunk is looked up
+    (`prepare`), checked and, while no row so far has a problem, saved, all inside one transaction that is
+    rolled back at the end when any row or the file had a problem (or for a dry run). Memory holds one
+    chunk, whatever the size of the file."""
     result = ImportResult(dry_run=dry_run)
     importer = spec(by=by)
-    text = _decode(file, result)
-    if text is None:
+    lines = _lines(file, result)
+    if lines is None:
         return result
-    parsed = _parse(text, importer, result, max_rows)
-    if parsed is None or result.file_errors:
-        return result
+    try:
+        with transaction.atomic():
+            try:
+                for chunk in _chunked(_rows(lines, importer, result, max_rows), importer.chunk_rows):
+                    _check_and_save(importer, chunk, result)
+            except _FileError:
+                pass
+            if result.file_errors or not result.ok:
+                result.errors = [] if result.file_errors else result.errors
+                raise _Rollback
+            importer.finish()
+            if dry_run:
+                raise _Rollback
+    except _Rollback:
+        if not dry_run or not result.ok:
+            result.created = result.updated = result.unchanged = 0
+    return result
 
-    importer.prepare([data for _row, _line, data in parsed])
+
+def _chunked(rows: Iterable, size: int | None) -> Iterable[list]:
+    """Lists of `size` rows (all the rows in one list when size is None)."""
+    if size is None:
+        everything = list(rows)
+        if everything:
+            yield everything
+        return
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _check_and_save(importer: ImportSpec, chunk: list, result: ImportResult) -> None:
+    importer.prepare([data for _row, _line, data in chunk])
     valid = []
-    for row, line, data in parsed:
+    for row, line, data in chunk:
         form = importer.form(data, row=row)
         form.is_valid()
         importer.check(form, row=row)
@@ -177,19 +234,8 @@ def csv_import(
             result.errors.extend(_in_column_order(_form_errors(form.errors, row, line), importer))
         else:
             valid.append((row, line, form))
-    if not result.ok:
-        return result
-
-    try:
-        with transaction.atomic():
-            _save(importer, valid, result)
-            importer.finish()
-            if dry_run:
-                raise _Rollback
-    except _Rollback:
-        if not dry_run or result.errors:
-            result.created = result.updated = result.unchanged = 0
-    return result
+    if result.ok:  # once a row has a problem nothing more is saved; the rest is still checked
+        _save(importer, valid, result)
 
 
 SAVE_ERRORS = (ValidationError, PermissionDenied, IntegrityError)
@@ -197,7 +243,7 @@ SAVE_ERRORS = (ValidationError, PermissionDenied, IntegrityError)
 
 def _save(importer: ImportSpec, valid: list, result: ImportResult) -> None:
     """Save the valid rows, batch by batch; when the database refuses a batch, save its rows one by one
-    to name the row it refuses, then roll everything back."""
+    to name the row it refuses (the import then saves nothing more and is rolled back)."""
     size = max(1, importer.batch_size)
     for start in range(0, len(valid), size):
         batch = valid[start : start + size]
@@ -210,11 +256,12 @@ def _save(importer: ImportSpec, valid: list, result: ImportResult) -> None:
                 pass
         for row, line, form in batch:
             try:
-                _count(result, [importer.save(form)])
+                with transaction.atomic():
+                    _count(result, [importer.save(form)])
             except SAVE_ERRORS as exc:
                 model = getattr(getattr(importer.form_class, "_meta", None), "model", None)
                 result.errors.extend(_save_errors(exc, row, line, model))
-                raise _Rollback from exc
+                return
 
 
 def _count(result: ImportResult, outcomes: list[str]) -> None:
@@ -226,34 +273,114 @@ def _count(result: ImportResult, outcomes: list[str]) -> None:
 # --- Reading the file -----------------------------------------------------------------------------------
 
 
-def _decode(file: Any, result: ImportResult) -> str | None:
-    """The file's text, or None with a file error when it is empty or not UTF-8."""
-    content = file.read() if hasattr(file, "read") else file
-    if isinstance(content, str):
-        text = content.removeprefix("\ufeff")
-    else:
-        content = bytes(content)
-        if content.startswith(WORKBOOK_SIGNATURES):
-            result.file_errors.append(
-                _("This is a spreadsheet workbook, not a CSV file: save it as CSV UTF-8 and upload that.")
-            )
-            return None
+def _binary(file: Any):
+    """A binary stream over the upload, path-opened file, bytes or text given."""
+    if isinstance(file, str):
+        return io.BytesIO(file.encode("utf-8"))
+    if isinstance(file, bytes | bytearray | memoryview):
+        return io.BytesIO(bytes(file))
+    if hasattr(file, "seek"):
+        file.seek(0)
+    return file
+
+
+def _scan(stream) -> tuple[int | None, int | None]:
+    """One fast pass over the bytes, before reading the rows, when the stream can be read twice: its
+    line count (the progress reports' total) and the line of the first byte that is not UTF-8 (None when
+    all is UTF-8), so that an encoding problem is named before any other."""
+    if not (hasattr(stream, "seekable") and stream.seekable()):
+        return None, None
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    count, bad = 0, None
+    while block := stream.read(1 << 20):
+        if bad is None:
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                bad = count + block[: exc.start].count(b"\n") + 1
+        count += block.count(b"\n")
+    if bad is None:
         try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = content[: exc.start].count(b"\n") + 1
-            result.file_errors.append(
-                _(
-                    "The file is not UTF-8 encoded: save it as CSV UTF-8 "
-                    "(the first character that is not UTF-8 is on line %(line)s)."
-                )
-                % {"line": line}
-            )
-            return None
-    if not text.strip():
-        result.file_errors.append(_("The file is empty."))
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            bad = count + 1
+    stream.seek(0)
+    return max(count, 1), bad
+
+
+def _lines(file: Any, result: ImportResult):
+    """The file's lines as text, read lazily; None (with a file error) for a workbook or an empty file.
+    A line that is not UTF-8 stops the reading with a file error naming it."""
+    stream = _binary(file)
+    head = stream.read(8)
+    if isinstance(head, str):  # a text stream: already decoded
+        text = io.StringIO(head + stream.read())
+        first = text.read(1)
+        if first != "\ufeff":
+            text.seek(0)
+        return _nonempty(iter(text), result)
+    if head.startswith(WORKBOOK_SIGNATURES):
+        result.file_errors.append(
+            _("This is a spreadsheet workbook, not a CSV file: save it as CSV UTF-8 and upload that.")
+        )
         return None
-    return text
+    if hasattr(stream, "seek"):
+        stream.seek(0)
+        raw = stream
+    else:
+        raw = io.BufferedReader(_Prepended(head, stream))
+    result.estimated_rows, bad_line = _scan(raw)
+    if bad_line is not None:
+        result.file_errors.append(_not_utf8(bad_line))
+        return None
+
+    def decoded():
+        for number, line in enumerate(raw, start=1):
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                result.file_errors.append(_not_utf8(number))
+                raise _FileError from exc
+            yield text.removeprefix("\ufeff") if number == 1 else text
+
+    return _nonempty(decoded(), result)
+
+
+def _not_utf8(line: int) -> str:
+    return _(
+        "The file is not UTF-8 encoded: save it as CSV UTF-8 "
+        "(the first character that is not UTF-8 is on line %(line)s)."
+    ) % {"line": line}
+
+
+class _Prepended(io.RawIOBase):
+    """A non-seekable stream with its first bytes (already read) put back in front."""
+
+    def __init__(self, head: bytes, stream) -> None:
+        self.head, self.stream = head, stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.head or self.stream.read(len(buffer))
+        self.head = b""
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _nonempty(lines, result: ImportResult):
+    """The lines, or None with "The file is empty." when none has anything but spaces."""
+    try:
+        leading = []
+        for line in lines:
+            leading.append(line)
+            if line.strip():
+                return itertools.chain(leading, lines)
+    except _FileError:
+        return None
+    result.file_errors.append(_("The file is empty."))
+    return None
 
 
 def _delimiter(header_line: str) -> str:
@@ -263,20 +390,26 @@ def _delimiter(header_line: str) -> str:
         return ","
 
 
-def _parse(
-    text: str, importer: ImportSpec, result: ImportResult, max_rows: int | None
-) -> list[tuple[int, int, dict[str, str]]] | None:
-    """Rows as (row number, line number, {column: trimmed value}); None after a file error."""
-    header_line = next((line for line in text.splitlines() if line.strip()), "")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(header_line))
+def _rows(lines, importer: ImportSpec, result: ImportResult, max_rows: int | None):
+    """Yield the rows as (row number, line number, {column: trimmed value}); a file problem is added to
+    `result.file_errors` and raised as _FileError."""
+    lines = iter(lines)
+    leading = []
+    for line in lines:  # blank lines before the header are skipped (and counted)
+        leading.append(line)
+        if line.strip():
+            break
+    header_line = leading[-1]
+    reader = csv.reader(itertools.chain(leading, lines), delimiter=_delimiter(header_line))
+    importer.start(total=None if result.estimated_rows is None else max(0, result.estimated_rows - 1))
     try:
         header_cells = next((cells for cells in reader if any(cell.strip() for cell in cells)), [])
         header = [name.strip().lower() for name in header_cells]
         if not _check_header(header, importer, result):
-            return None
-        parsed = []
+            raise _FileError
         row = 0
         previous_end = reader.line_num
+        any_row = False
         for cells in reader:
             row += 1
             line, previous_end = previous_end + 1, reader.line_num
@@ -285,18 +418,16 @@ def _parse(
                     _("The file has more than %(limit)s rows: split it into smaller files.")
                     % {"limit": number_format(max_rows, force_grouping=True)}
                 )
-                return None
+                raise _FileError
             cells = [cell.strip() for cell in cells]
             if not any(cells):
                 continue
-            for position, cell in enumerate(cells):
-                if len(cell) > MAX_FIELD_LENGTH:
-                    name = header[position] if position < len(header) else ""
-                    result.file_errors.append(_too_long(line, name or str(position + 1)))
-                    return None
             data, stray = {}, []
             for position, cell in enumerate(cells):
                 name = header[position] if position < len(header) else ""
+                if len(cell) > MAX_FIELD_LENGTH:
+                    result.file_errors.append(_too_long(line, name or str(position + 1)))
+                    raise _FileError
                 if name:
                     data[name] = cell
                 elif cell:
@@ -311,18 +442,19 @@ def _parse(
                         % {"positions": ", ".join(stray)},
                     )
                 )
-            parsed.append((row, line, data))
+            any_row = True
+            result.rows = row
+            yield row, line, data
     except csv.Error as exc:
         result.file_errors.append(
             _("Line %(line)s cannot be read as CSV (%(error)s). Is a quote left open?")
             % {"line": reader.line_num, "error": exc}
         )
-        return None
-    if not parsed:
+        raise _FileError from exc
+    if not any_row:
         result.file_errors.append(_("The file has a header line but no rows to import."))
-        return None
+        raise _FileError
     result.rows = row
-    return parsed
 
 
 def _too_long(line: int, column: str) -> str:

@@ -160,14 +160,20 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Cache ----------------------------------------------------------------------------------------
-# With REDIS_URL set, the cache is Redis, shared by every web process (the login throttle counts failures
-# across processes). Without it, the fallback is each process's own memory (LocMemCache): right for one
-# process on one machine, but with several web processes each one keeps its own counters.
+# Shared by every process: the login throttle counts failures across web processes, and an import job's
+# worker writes its progress there for the web page to read (the import itself is one transaction). With
+# REDIS_URL set, the cache is Redis; without it, files under var/cache, shared by the processes of one
+# machine (`make run`'s web, worker and beat).
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # --- Login throttle (accounts/throttle.py) -------------------------------------------------------------
 LOGIN_FAILURES_PER_EMAIL = env.int("LOGIN_FAILURES_PER_EMAIL", default=5)

@@ -32,6 +32,7 @@ from . import selectors, services
 from .models import CURRENCIES, Account, AccountStatus, Contact, ContactLevel, Industry, PlayingField
 
 CHUNK = 500  # names per IN (...) query: far below every database's parameter limit
+CHUNK_ROWS = 2000  # rows read, looked up, checked and saved together
 LEVEL_ALIASES = {"owner": 1, "c-suite": 1, "c suite": 1, "ceo": 1, "senior": 2}
 
 
@@ -137,6 +138,7 @@ class AccountRowForm(ModelRowForm):
 class AccountImport(ImportSpec):
     form_class = AccountRowForm
     batch_size = 500
+    chunk_rows = CHUNK_ROWS
     reason = gettext_lazy("CSV import")
     columns = (
         Column("legal_name", True, gettext_lazy("The company's legal name; new accounts only."), "Acme SAS"),
@@ -182,9 +184,11 @@ class AccountImport(ImportSpec):
         self.teams: dict[int, Team] = {}
 
     def prepare(self, rows: list[dict[str, str]]) -> None:
-        self.lookups.industries = {i.name.lower(): i for i in Industry.objects.all()}
-        owners = users_changeable_by(viewer=self.by).with_role(Role.RM).select_related("team")
-        self.lookups.owners = {u.email.lower(): u for u in owners}
+        if not self.lookups.owners:  # industries and people, once for the whole file
+            self.lookups.industries = {i.name.lower(): i for i in Industry.objects.all()}
+            owners = users_changeable_by(viewer=self.by).with_role(Role.RM).select_related("team")
+            self.lookups.owners = {u.email.lower(): u for u in owners}
+        self.lookups.existing_names = set()  # this chunk's names already taken
         for names in _chunks(_names(rows, "legal_name")):
             self.lookups.existing_names.update(
                 Account.objects.annotate(key=Lower("legal_name"))
@@ -282,6 +286,7 @@ class ContactRowForm(ModelRowForm):
 class ContactImport(ImportSpec):
     form_class = ContactRowForm
     batch_size = 500
+    chunk_rows = CHUNK_ROWS
     columns = (
         Column(
             "account",
@@ -318,6 +323,7 @@ class ContactImport(ImportSpec):
         self.primary_rows: dict[int, int] = {}  # account id -> row of the file making it primary
 
     def prepare(self, rows: list[dict[str, str]]) -> None:
+        self.lookups = ContactLookups()  # this chunk's: contacts of earlier chunks are in the database now
         accounts = selectors.accounts_changeable_by(viewer=self.by).annotate(key=Lower("legal_name"))
         for names in _chunks(_names(rows, "account")):
             self.lookups.accounts.update((a.key, a) for a in accounts.filter(key__in=names))

@@ -40,6 +40,7 @@ from .jobs import (
     import_job_execute,
     import_jobs_visible_to,
     job_summary,
+    live_progress,
 )
 from .organisation import CrmOrganisation, TeamImport
 from .pipeline import PipelineImport, PipelineResult, pipeline_import, pipeline_summary
@@ -61,6 +62,7 @@ __all__ = [
     "import_job_execute",
     "import_jobs_visible_to",
     "job_summary",
+    "live_progress",
     "outcome_text",
     "pipeline_import",
     "pipeline_summary",

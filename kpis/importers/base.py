@@ -21,6 +21,7 @@ from targeting.importers import can_import
 
 CHUNK = 500  # names per IN (...) query: far below every database's parameter limit
 BATCH = 1000  # rows per bulk insert or update
+CHUNK_ROWS = 2000  # rows read, looked up, checked and saved together: what an import holds in memory
 PROGRESS_EVERY = 1000  # rows checked between two progress reports
 REPORT_LIMIT = 500  # problems kept in a job's report; the rest are counted
 CRM_EMAIL_DOMAIN = "crm.import"
@@ -126,15 +127,16 @@ class TrackedImport(ImportSpec):
         self.checked = 0
         self.outcomes: Counter = Counter()  # CREATED, UPDATED, UNCHANGED: rows saved by batches that held
 
-    def prepare(self, rows: list[dict[str, str]]) -> None:
-        self.total = len(rows)
+    def start(self, *, total: int | None) -> None:
+        self.total = total or 0
         if self.progress:
             self.progress(0, self.total)
 
     def check(self, form: forms.BaseForm, *, row: int) -> None:
         self.checked += 1
         if self.progress and (self.checked % PROGRESS_EVERY == 0 or self.checked == self.total):
-            self.progress(self.checked, self.total)
+            # The total is estimated from the file's lines; it never shows less than what is done.
+            self.progress(self.checked, max(self.total, self.checked))
 
     def tallied(self, outcomes: list[str]) -> list[str]:
         """Count a saved batch's outcomes (call it once the batch is saved) and return them."""

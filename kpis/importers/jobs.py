@@ -6,9 +6,10 @@ from collections.abc import Callable
 from functools import partial
 
 from django import forms
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -171,9 +172,13 @@ def import_job_execute(*, job_id: int) -> str:
         )
     this_run = ImportJob.objects.filter(pk=job.pk, started_at=started)
     user = User.objects.with_roles().get(pk=job.created_by_id)
+    last = {"rows_done": 0, "rows_total": 0}
 
     def progress(done: int, total: int) -> None:
-        this_run.update(rows_done=done, rows_total=total)
+        # The import is one transaction: a row written to the job now would be seen by nobody until it
+        # ends. The progress goes to the cache, which every process shares, and the page reads it there.
+        last.update(rows_done=done, rows_total=total)
+        cache.set(_progress_key(job.pk, started), (done, total), timeout=PROGRESS_TIMEOUT)
 
     def on_finish(spec: TrackedImport) -> None:
         current = ImportJob.objects.select_for_update().filter(pk=job.pk).values_list("status", "started_at")
@@ -182,8 +187,8 @@ def import_job_execute(*, job_id: int) -> str:
         counts = {name: spec.outcomes[name] for name in (CREATED, UPDATED, UNCHANGED)}
         report = {"ok": True, **counts, "extra": dict(getattr(spec, "tally", {})), "files": []}
         this_run.update(
-            status=ImportStatus.DONE, finished_at=timezone.now(), rows_done=F("rows_total"), report=report,
-            content=b"", teams_content=None,
+            status=ImportStatus.DONE, finished_at=timezone.now(), rows_done=spec.checked,
+            rows_total=spec.checked, report=report, content=b"", teams_content=None,
         )  # fmt: skip
 
     with translation.override(user.language):
@@ -198,7 +203,7 @@ def import_job_execute(*, job_id: int) -> str:
         except Exception:
             logger.exception("import job %s stopped", job.pk)
             problems = {"ok": False, "files": [], "message": _("The import stopped on an unexpected error.")}
-            this_run.update(status=ImportStatus.FAILED, finished_at=timezone.now(), report=problems)
+            this_run.update(status=ImportStatus.FAILED, finished_at=timezone.now(), report=problems, **last)
             raise
     if problems is None:
         return ImportStatus.DONE
@@ -208,8 +213,25 @@ def import_job_execute(*, job_id: int) -> str:
         report=problems,
         content=b"",
         teams_content=None,
+        **last,
     )
     return ImportStatus.FAILED
+
+
+PROGRESS_TIMEOUT = 24 * 3600
+
+
+def _progress_key(job_id: int, started) -> str:
+    return f"import-progress:{job_id}:{started.timestamp()}"
+
+
+def live_progress(job: ImportJob) -> ImportJob:
+    """The job with the rows checked so far while it runs (from the cache: see import_job_execute)."""
+    if job.status == ImportStatus.RUNNING and job.started_at is not None:
+        found = cache.get(_progress_key(job.pk, job.started_at))
+        if found is not None:
+            job.rows_done, job.rows_total = found
+    return job
 
 
 def job_summary(job: ImportJob) -> list[str]:

@@ -23,6 +23,7 @@ from ..models import CLOSED_STAGES, Opportunity, Product, Stage, StageChange
 from .base import (
     AMBIGUOUS,
     BATCH,
+    CHUNK_ROWS,
     HISTORY_REASON,
     IMPORTED_CATEGORY,
     PLACEHOLDER_ACCOUNT,
@@ -158,6 +159,7 @@ class PipelineImport(TrackedImport):
 
     form_class = PipelineRowForm
     batch_size = BATCH
+    chunk_rows = CHUNK_ROWS
     columns = (
         Column(
             "opportunity_id",
@@ -218,25 +220,30 @@ class PipelineImport(TrackedImport):
         self.teams_touched: set[int] = set()
 
     def prepare(self, rows: list[dict[str, str]]) -> None:
-        super().prepare(rows)
         lookups = self.lookups
+        # Accounts and products are kept from chunk to chunk (with those the import creates), and only
+        # names not met yet are looked up; the deals are this chunk's.
+        lookups.existing, lookups.foreign_deals = {}, set()
         if self.organisation is not None:
             lookups.agents = dict(self.organisation.agents)
-        else:
+        elif not lookups.agents:  # the people, once for the whole file
             for user in users_changeable_by(viewer=self.by).with_role(Role.RM):
                 key = user.display_name.lower()
                 lookups.agents[key] = AMBIGUOUS if key in lookups.agents else user.display_name
                 lookups.users[key] = user
         names = lower_values(rows, "account")
         names += [PLACEHOLDER_ACCOUNT.format(agent=name).lower() for name in lookups.agents.values() if name]
-        lookups.accounts = by_lower_name(Account.objects.all(), "legal_name", sorted(set(names)))
+        new = sorted({name for name in names if name not in lookups.accounts})
+        found = by_lower_name(Account.objects.only("pk", "legal_name", "owner_id"), "legal_name", new)
+        lookups.accounts.update(found)
         reachable = owned_by_changeable(viewer=self.by, queryset=Account.objects.all())
-        ids = [a.pk for a in lookups.accounts.values()]
+        ids = [a.pk for a in found.values()]
         allowed = {
             pk for chunk in chunks(ids) for pk in reachable.filter(pk__in=chunk).values_list("pk", flat=True)
         }
-        lookups.foreign_accounts = {key for key, a in lookups.accounts.items() if a.pk not in allowed}
-        lookups.products = by_lower_name(Product.objects.all(), "name", lower_values(rows, "product"))
+        lookups.foreign_accounts |= {key for key, a in found.items() if a.pk not in allowed}
+        products = [name for name in lower_values(rows, "product") if name not in lookups.products]
+        lookups.products.update(by_lower_name(Product.objects.all(), "name", products))
         external_ids = sorted({row["opportunity_id"] for row in rows if row.get("opportunity_id")})
         changeable = set(users_changeable_by(viewer=self.by).values_list("pk", flat=True))
         for chunk in chunks(external_ids):

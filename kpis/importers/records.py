@@ -19,6 +19,7 @@ from ..models import Activity, ActivityKind, BalanceSnapshot, Metric, MetricKind
 from .base import (
     AMBIGUOUS,
     BATCH,
+    CHUNK_ROWS,
     TWICE,
     IsoDateField,
     TrackedImport,
@@ -32,6 +33,21 @@ from .base import (
 )
 
 # --- Activities ---------------------------------------------------------------------------------------
+
+
+def _accounts(user: User):
+    """The accounts the user may change, light: kept for a whole import, so only what the rows need."""
+    return accounts_changeable_by(viewer=user).select_related(None).only("pk", "legal_name", "owner_id")
+
+
+def _look_up_new(found: dict, queryset, field_name: str, names: list[str]) -> None:
+    """Add to `found` the objects of `names` not looked up before (None for a name with no object, so
+    that it is not looked up again)."""
+    new = [name for name in names if name not in found]
+    if new:
+        hits = by_lower_name(queryset, field_name, new)
+        found.update((name, hits.get(name)) for name in new)
+
 
 ACTIVITY_FIELDS = ["owner", "kind", "is_first_appointment", "account", "contact", "date", "outcome", "notes"]
 
@@ -134,6 +150,7 @@ class ActivityImport(TrackedImport):
 
     form_class = ActivityRowForm
     batch_size = BATCH
+    chunk_rows = CHUNK_ROWS
     columns = (
         Column(
             "external_id",
@@ -173,12 +190,15 @@ class ActivityImport(TrackedImport):
         self.seen: dict[str, int] = {}
 
     def prepare(self, rows: list[dict[str, str]]) -> None:
-        super().prepare(rows)
+        # People and accounts are kept from chunk to chunk (the import changes neither): only names not met
+        # yet are looked up, so a long file costs no more than its distinct names. The rest is this chunk's.
+        known = self.lookups
+        self.lookups = ActivityLookups(owners=known.owners, accounts=known.accounts)
         owners = users_changeable_by(viewer=self.by).with_role(Role.RM)
-        self.lookups.owners = by_lower_name(owners, "email", lower_values(rows, "owner_email"))
-        accounts = accounts_changeable_by(viewer=self.by)
-        self.lookups.accounts = by_lower_name(accounts, "legal_name", lower_values(rows, "account"))
-        ids = [a.pk for a in self.lookups.accounts.values()]
+        _look_up_new(self.lookups.owners, owners, "email", lower_values(rows, "owner_email"))
+        names = lower_values(rows, "account")
+        _look_up_new(self.lookups.accounts, _accounts(self.by), "legal_name", names)
+        ids = sorted({a.pk for name in names if (a := self.lookups.accounts.get(name)) is not None})
         for chunk in chunks(ids):
             for contact in Contact.objects.filter(account__in=chunk).order_by("pk"):
                 key = (contact.account_id, contact.name.lower())
@@ -294,6 +314,7 @@ class BalanceImport(TrackedImport):
 
     form_class = BalanceRowForm
     batch_size = BATCH
+    chunk_rows = CHUNK_ROWS
     columns = (
         Column(
             "account",
@@ -321,12 +342,14 @@ class BalanceImport(TrackedImport):
         self.seen: dict[tuple, int] = {}
 
     def prepare(self, rows: list[dict[str, str]]) -> None:
-        super().prepare(rows)
-        accounts = accounts_changeable_by(viewer=self.by)
-        self.lookups.accounts = by_lower_name(accounts, "legal_name", lower_values(rows, "account"))
-        self.lookups.metrics = {m.code.lower(): m for m in Metric.objects.filter(kind=MetricKind.BALANCE)}
+        known = self.lookups  # accounts and metrics kept from chunk to chunk; the balances are this chunk's
+        self.lookups = BalanceLookups(accounts=known.accounts, metrics=known.metrics)
+        names = lower_values(rows, "account")
+        _look_up_new(self.lookups.accounts, _accounts(self.by), "legal_name", names)
+        if not self.lookups.metrics:
+            self.lookups.metrics = {m.code.lower(): m for m in Metric.objects.filter(kind=MetricKind.BALANCE)}
         days = sorted({d for row in rows if (d := parse_iso(row.get("month_end", "")))})
-        ids = [a.pk for a in self.lookups.accounts.values()]
+        ids = sorted({a.pk for name in names if (a := self.lookups.accounts.get(name)) is not None})
         for chunk in chunks(ids):
             snapshots = BalanceSnapshot.objects.filter(account__in=chunk, month_end__in=days)
             for pk, account, metric, day, balance in snapshots.values_list(

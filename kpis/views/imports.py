@@ -16,7 +16,15 @@ from salesplan.csvimport import BROWSER_MAX_ROWS
 from salesplan.csvio import csv_response
 from targeting.importers import can_import
 
-from ..importers import KINDS, ImportForm, TeamImport, import_job_create, import_jobs_visible_to, job_summary
+from ..importers import (
+    KINDS,
+    ImportForm,
+    TeamImport,
+    import_job_create,
+    import_jobs_visible_to,
+    job_summary,
+    live_progress,
+)
 from ..models import ImportJob, ImportKind, ImportStatus
 
 RECENT_JOBS = 5
@@ -41,7 +49,7 @@ class ImportAccessMixin:
 
 def _job_context(job: ImportJob) -> dict:
     return {
-        "job": job,
+        "job": live_progress(job),
         "summary": job_summary(job) if job.status == ImportStatus.DONE else [],
         "stale": job.status == ImportStatus.QUEUED and timezone.now() - job.created_at > STALE_AFTER,
     }

@@ -5,8 +5,10 @@ here through CELERY_VISIBILITY_TIMEOUT, an hour by default)."""
 import signal
 
 import pytest
+from django.core.cache.backends.redis import RedisCache
 
 from kpis import tasks
+from kpis.importers.jobs import _progress_key
 from kpis.models import Activity, ImportJob, ImportStatus
 from tests.factories.kpis import ImportJobFactory
 from tests.factories.targeting import AccountFactory
@@ -25,10 +27,17 @@ def test_an_import_whose_worker_is_killed_runs_again_and_imports_each_row_once(o
     )
     first = workers.start("doomed")
     tasks.import_job_run.apply_async([job.pk], retry=False)
+    workers_cache = RedisCache(redis_server.url, {})  # where the workers write an import's progress
+
+    def checked_rows() -> int:
+        running = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).first()
+        if running is None or running.started_at is None:
+            return 0
+        return (workers_cache.get(_progress_key(job.pk, running.started_at)) or (0, 0))[0]
+
     try:
         wait_for(
-            lambda: ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING, rows_done__gt=0).exists(),
-            timeout=20, what="the import to be running in the first worker", poll=0.05,
+            lambda: checked_rows() > 0, timeout=20, what="the import to be running in the first worker", poll=0.05
         )  # fmt: skip
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
