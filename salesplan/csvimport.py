@@ -39,6 +39,7 @@ import codecs
 import csv
 import io
 import itertools
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -46,7 +47,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.forms.models import construct_instance
 from django.utils import translation
 from django.utils.formats import number_format
@@ -119,6 +120,7 @@ class ImportSpec:
 
     def __init__(self, *, by) -> None:
         self.by = by
+        self.seen = SeenInFile()  # keys given by earlier rows (ids...), for "appears twice" checks
 
     @classmethod
     def column_names(cls) -> list[str]:
@@ -156,8 +158,81 @@ class ImportSpec:
         effect as `save` on each, which is used instead to find the row when the database refuses."""
         return [self.save(form) for form in row_forms]
 
+    def chunk_checked(self) -> None:
+        """After the rows of a chunk are checked and before they are saved: checks against earlier chunks
+        (`self.seen` by default)."""
+        self.seen.flush()
+
     def finish(self) -> None:
         """After every row is saved, in the same transaction: work done once per import."""
+
+
+class SeenInFile:
+    """The keys earlier rows of the file gave (an id, an account and month...) with the row that gave each
+    first, for "appears twice in the file (also row N)" checks, in memory that does not grow with the file:
+    the current and previous chunks' keys are kept here, older ones in a temporary table of the import's
+    transaction (created only when a file has a third chunk, dropped at the end)."""
+
+    def __init__(self) -> None:
+        self.current: dict[str, int] = {}
+        self.previous: dict[str, int] = {}
+        self.pending: dict[str, Callable[[int], None]] = {}  # this chunk's firsts, to look up in the table
+        self.table: str | None = None
+
+    @staticmethod
+    def _text(key) -> str:
+        return "\x1f".join(map(str, key)) if isinstance(key, tuple) else str(key)
+
+    def first(self, key, row: int, on_repeat: Callable[[int], None]) -> None:
+        """Note that `row` gives `key`; when an earlier row gave it, `on_repeat(that row)` is called, now or
+        when the chunk is flushed (before it is saved)."""
+        text = self._text(key)
+        earlier = self.current.get(text, self.previous.get(text))
+        if earlier is not None:
+            if earlier != row:
+                on_repeat(earlier)
+            return
+        self.current[text] = row
+        if self.table is not None:
+            self.pending[text] = on_repeat
+
+    def flush(self) -> None:
+        """At the end of a chunk: report this chunk's keys given by rows of older chunks, then move on."""
+        if self.pending:
+            keys = list(self.pending)
+            with connection.cursor() as cursor:
+                for start in range(0, len(keys), 400):
+                    part = keys[start : start + 400]
+                    marks = ", ".join(["%s"] * len(part))
+                    cursor.execute(f"SELECT k, r FROM {self.table} WHERE k IN ({marks})", part)  # noqa: S608 - our own name
+                    for key, earlier in cursor.fetchall():
+                        self.pending[key](earlier)
+                        del self.current[key]
+        if self.previous:
+            self._store(self.previous)
+        self.previous, self.current, self.pending = self.current, {}, {}
+
+    def _store(self, keys: dict[str, int]) -> None:
+        with connection.cursor() as cursor:
+            if self.table is None:
+                self.table = f"import_seen_{uuid.uuid4().hex[:16]}"
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE {self.table} (k TEXT PRIMARY KEY, r INTEGER NOT NULL)"
+                )
+            items = list(keys.items())
+            for start in range(0, len(items), 400):
+                part = items[start : start + 400]
+                marks = ", ".join(["(%s, %s)"] * len(part))
+                cursor.execute(
+                    f"INSERT INTO {self.table} (k, r) VALUES {marks}",  # noqa: S608 - our own name
+                    [value for item in part for value in item],
+                )
+
+    def drop(self) -> None:
+        if self.table is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE {self.table}")
+            self.table = None
 
 
 class _Rollback(Exception):
@@ -194,6 +269,7 @@ def csv_import(
                     _check_and_save(importer, chunk, result)
             except _FileError:
                 pass
+            importer.seen.drop()
             if result.file_errors or not result.ok:
                 result.errors = [] if result.file_errors else result.errors
                 raise _Rollback
@@ -225,11 +301,15 @@ def _chunked(rows: Iterable, size: int | None) -> Iterable[list]:
 
 def _check_and_save(importer: ImportSpec, chunk: list, result: ImportResult) -> None:
     importer.prepare([data for _row, _line, data in chunk])
-    valid = []
+    checked = []
     for row, line, data in chunk:
         form = importer.form(data, row=row)
         form.is_valid()
         importer.check(form, row=row)
+        checked.append((row, line, form))
+    importer.chunk_checked()
+    valid = []
+    for row, line, form in checked:
         if form.errors:
             result.errors.extend(_in_column_order(_form_errors(form.errors, row, line), importer))
         else:

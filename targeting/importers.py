@@ -180,7 +180,6 @@ class AccountImport(ImportSpec):
     def __init__(self, *, by: User) -> None:
         super().__init__(by=by)
         self.lookups = AccountLookups()
-        self.seen: dict[str, int] = {}
         self.teams: dict[int, Team] = {}
 
     def prepare(self, rows: list[dict[str, str]]) -> None:
@@ -203,9 +202,13 @@ class AccountImport(ImportSpec):
         name = form.cleaned_data.get("legal_name")
         if not name:
             return
-        first = self.seen.setdefault(name.lower(), row)
-        if first != row:
-            form.add_error("legal_name", _("Appears twice in the file (also row %(row)s).") % {"row": first})
+        self.seen.first(
+            name.lower(),
+            row,
+            lambda first: form.add_error(
+                "legal_name", _("Appears twice in the file (also row %(row)s).") % {"row": first}
+            ),
+        )
 
     def save(self, form: AccountRowForm) -> str:
         account = form.instance

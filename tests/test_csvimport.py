@@ -35,15 +35,16 @@ class IndustryImport(ImportSpec):
 
     def __init__(self, *, by):
         super().__init__(by=by)
-        self.seen = {}
         self.finished = False
 
     def check(self, form, *, row):
         name = form.cleaned_data.get("name")
         if name:
-            first = self.seen.setdefault(name.lower(), row)
-            if first != row:
-                form.add_error("name", f"Appears twice in the file (also row {first}).")
+            self.seen.first(
+                name.lower(),
+                row,
+                lambda first: form.add_error("name", f"Appears twice in the file (also row {first})."),
+            )
 
     def save(self, form):
         form.save()

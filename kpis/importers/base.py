@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from salesplan.csvimport import ImportCommand, ImportResult, ImportSpec, csv_import, report_lines
+from salesplan.csvimport import ImportCommand, ImportResult, ImportSpec, SeenInFile, csv_import, report_lines
 from targeting.importers import can_import
 
 CHUNK = 500  # names per IN (...) query: far below every database's parameter limit
@@ -151,11 +151,9 @@ class TrackedImport(ImportSpec):
 TWICE = gettext_lazy("Appears twice in the file (also row %(row)s).")
 
 
-def first_row_check(seen: dict, key, row: int, form: forms.BaseForm, column: str, message) -> None:
+def first_row_check(seen: SeenInFile, key, row: int, form: forms.BaseForm, column: str, message) -> None:
     """Report a key seen on an earlier row of the file (`message` takes %(row)s, the first row)."""
-    first = seen.setdefault(key, row)
-    if first != row:
-        form.add_error(column, message % {"row": first})
+    seen.first(key, row, lambda first: form.add_error(column, message % {"row": first}))
 
 
 AMBIGUOUS = None  # a name that two records share: the row must be refused

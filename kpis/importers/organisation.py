@@ -130,7 +130,6 @@ class TeamImport(ImportSpec):
         self.organisation = organisation
         self.manager_names: set[str] = set()
         self.placed: dict[str, str] = {}  # e-mail of someone already leading or directing → their role
-        self.seen: dict[str, int] = {}
         self.emails: dict[str, str] = {}  # e-mail → lower name that gave it
 
     def prepare(self, rows: list[dict[str, str]]) -> None:

@@ -213,7 +213,6 @@ class PipelineImport(TrackedImport):
         self.tally = tally if tally is not None else Counter()
         self.today = today or timezone.localdate()
         self.lookups = PipelineLookups(from_teams_file=organisation is not None)
-        self.seen: dict[str, int] = {}
         self.org_saved = False
         self.created_accounts: list[str] = []  # keys, in creation order, to forget them after a refused batch
         self.created_products: list[str] = []

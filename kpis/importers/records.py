@@ -187,7 +187,6 @@ class ActivityImport(TrackedImport):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.lookups = ActivityLookups()
-        self.seen: dict[str, int] = {}
 
     def prepare(self, rows: list[dict[str, str]]) -> None:
         # People and accounts are kept from chunk to chunk (the import changes neither): only names not met
@@ -339,7 +338,6 @@ class BalanceImport(TrackedImport):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.lookups = BalanceLookups()
-        self.seen: dict[tuple, int] = {}
 
     def prepare(self, rows: list[dict[str, str]]) -> None:
         known = self.lookups  # accounts and metrics kept from chunk to chunk; the balances are this chunk's

@@ -942,6 +942,16 @@ def test_a_file_read_in_chunks_is_still_imported_all_or_nothing(org, leader, acm
     assert (result.ok, result.created, Activity.objects.count()) == (True, 5, 5)
     again = import_activities(leader, *good, good[0])  # a repeat across chunks is still caught
     assert [(e.row, e.column) for e in again.errors] == [(6, "external_id")]
+    assert again.errors[0].message == "Appears twice in the file (also row 1)."
+    # Keys older than the previous chunk are kept in a temporary table, not in memory: still caught.
+    more = [f"E-{n},{org.rm_a1.email},conversation,,Acme SAS,,2026-05-{n + 1:02d},," for n in range(7)]
+    late = import_activities(leader, *more, more[0], more[2], more[6])
+    assert [(e.row, e.message) for e in late.errors] == [
+        (8, "Appears twice in the file (also row 1)."),
+        (9, "Appears twice in the file (also row 3)."),
+        (10, "Appears twice in the file (also row 7)."),
+    ]
+    assert Activity.objects.filter(external_id__startswith="E-").count() == 0
 
 
 def test_an_import_holds_one_chunk_of_rows_at_a_time(org, leader, acme, monkeypatch):
