@@ -135,6 +135,25 @@ class Funnel:
         return ratio(self.cycle_days_total, self.cycle_count)
 
 
+def funnel_sum(funnels) -> Funnel:
+    """The counts of several owners' funnels added up (a team's from its people's); no median, which does not
+    add up."""
+    total = Funnel()
+    for f in funnels:
+        total = Funnel(
+            conversations=total.conversations + f.conversations,
+            appointments=total.appointments + f.appointments,
+            first_appointments=total.first_appointments + f.first_appointments,
+            proposals=total.proposals + f.proposals,
+            won=total.won + f.won,
+            lost=total.lost + f.lost,
+            won_revenue=total.won_revenue + f.won_revenue,
+            cycle_days_total=total.cycle_days_total + f.cycle_days_total,
+            cycle_count=total.cycle_count + f.cycle_count,
+        )
+    return total
+
+
 NATIONAL_CONVERSATION_TO_APPOINTMENT = (Decimal("0.04"), Decimal("0.18"))
 
 

@@ -162,7 +162,7 @@ class FunnelRow:
     playing_field: str | None = None  # "top_down", "bottom_up", "" (not recorded) when split
 
 
-def _funnel_counts(scope, period, viewer, split, owner_ids=None):
+def _funnel_counts(scope, period, viewer, split, owner_ids=None, median=True):
     pf = ["account__playing_field"] if split else []
     activities = _visible(_in_period(Activity.objects.all(), "date", period), viewer, "owner")
     closed = _visible(
@@ -188,7 +188,7 @@ def _funnel_counts(scope, period, viewer, split, owner_ids=None):
         "cycle_count": Count("pk", filter=won_with_cycle),
     }
     on_postgres = connection.vendor == "postgresql"
-    if on_postgres:
+    if on_postgres and median:
         deal_aggs["cycle_days_median"] = Median(
             DaysBetween(F("close_date"), F("engage_date")), filter=won_with_cycle
         )
@@ -204,7 +204,7 @@ def _funnel_counts(scope, period, viewer, split, owner_ids=None):
     else:
         acts, deals = {(): activities.aggregate(**activity_aggs)}, {(): closed.aggregate(**deal_aggs)}
     medians = {}
-    if not on_postgres:  # SQLite: the median from the won deals' cycle lengths, grouped here
+    if median and not on_postgres:  # SQLite: the median from the won deals' cycle lengths, grouped here
         values = defaultdict(list)
         rows = closed.filter(won_with_cycle).annotate(days=DaysBetween(F("close_date"), F("engage_date")))
         for row in rows.values_list(*group, "days"):
@@ -215,13 +215,16 @@ def _funnel_counts(scope, period, viewer, split, owner_ids=None):
 
 def funnel(
     *, scope: str, period: Period, viewer: User | None, split_playing_field: bool = False,
-    owner_ids: Collection[int] | None = None,
+    owner_ids: Collection[int] | None = None, median: bool = True,
 ) -> list[FunnelRow]:  # fmt: skip
     """The five prospecting KPIs per owner of the scope for a period (a fixed number of queries); with
-    `owner_ids`, only those owners (RMs, teams or regions) are read and returned."""
+    `owner_ids`, only those owners (RMs, teams or regions) are read and returned; without `median`, the
+    sales cycle's median is left out (the rest adds up across owners: see calculations.funnel_sum)."""
     if owner_ids is not None:
         owner_ids = set(owner_ids)
-    acts, deals, medians, keyed = _funnel_counts(scope, period, viewer, split_playing_field, owner_ids)
+    acts, deals, medians, keyed = _funnel_counts(
+        scope, period, viewer, split_playing_field, owner_ids, median
+    )
     fields = [""] if not split_playing_field else ["top_down", "bottom_up", ""]
     rows = []
     for owner in owners(scope=scope, viewer=viewer, ids=owner_ids):

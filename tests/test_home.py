@@ -97,8 +97,8 @@ def _grow(org, per_team: int) -> None:
         # plan versus actual: owners, targets, the latest month end of each balance metric (none here, so
         # no balance sum), accounts (new clients and retention), won deals, activities
         ("rm_a1", 15),
-        # session, user; upcoming; unread; teams + members; review board (18); cadence health (2)
-        ("leader_a1", 26),
+        # session, user; upcoming; unread; teams + members; review board (16); cadence health (2)
+        ("leader_a1", 24),
         # session, user; upcoming; unread; regions + teams; cadence health by leader (2)
         ("director_a", 8),
         # session, user; 5 organisation counts; regions + teams; unplaced; cadence health by region (2)

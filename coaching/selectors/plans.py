@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.selectors import owned_by_visible
 from kpis import selectors as kpi_selectors
-from kpis.calculations import Period
+from kpis.calculations import Period, funnel_sum
 from kpis.models import Metric, MetricKind, MetricSource, Product, Scope, Standard, StandardPeriod, Target
 from targeting import selectors as targeting_selectors
 from targeting.models import Account, NamedAccountEntry, NamedAccountList, Segment
@@ -219,15 +219,19 @@ def plan_disconnects(*, plans: list[Plan], today: datetime.date) -> dict[int, li
     team_ids = {p.owner.team_id for p in plans if p.owner.team_id}
     years = {p.year for p in plans}
 
-    # Funnel ratios over the last twelve months: the RMs' own, and their teams' (two grouped aggregates each).
+    # Funnel ratios over the last twelve months: the RMs' own, and their teams' (their people's counts
+    # added up): one grouped aggregate of activities and one of deals, for the RMs and their teams' people.
     period = last_twelve_months(today)
-    rm_funnels = {
+    people = dict(User.objects.filter(team_id__in=team_ids).values_list("pk", "team_id"))
+    by_person = {
         r.owner.id: r.funnel
-        for r in kpi_selectors.funnel(scope=Scope.RM, period=period, viewer=None, owner_ids=owners)
+        for r in kpi_selectors.funnel(
+            scope=Scope.RM, period=period, viewer=None, owner_ids=owners | set(people), median=False
+        )
     }
+    rm_funnels = {pk: f for pk, f in by_person.items() if pk in owners}
     team_funnels = {
-        r.owner.id: r.funnel
-        for r in kpi_selectors.funnel(scope=Scope.TEAM, period=period, viewer=None, owner_ids=team_ids)
+        team: funnel_sum(f for pk, f in by_person.items() if people.get(pk) == team) for team in team_ids
     }
 
     planned = defaultdict(dict)

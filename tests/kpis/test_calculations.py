@@ -143,3 +143,17 @@ def test_value_calculator_when_it_never_pays_back():
     assert calc.rounded(calc.irr(D("1000"), flows), 4) == D("-0.6298")
     assert calc.irr(D("1000"), [D("-5")]) is None  # no rate above −99% makes this worth 1000
     assert calc.roi(D("0"), flows) is None
+
+
+def test_funnel_sum_adds_the_counts_and_takes_the_ratios_over_the_sums():
+    a = calc.Funnel(
+        conversations=10, appointments=5, won=1, lost=1, won_revenue=D("100"), cycle_days_median=D("9")
+    )
+    b = calc.Funnel(conversations=30, appointments=3, won=3, lost=0, won_revenue=D("500"), cycle_count=2)
+    total = calc.funnel_sum([a, b])
+    assert (total.conversations, total.appointments, total.won, total.lost, total.won_revenue) == (
+        40, 8, 4, 1, D("600"),
+    )  # fmt: skip
+    assert total.conversation_to_appointment == D("0.2")  # 8 ÷ 40, not the mean of 0.5 and 0.1
+    assert total.cycle_days_median is None  # a median does not add up
+    assert calc.funnel_sum([]) == calc.Funnel()
