@@ -32,6 +32,7 @@ REDIS_URL = "redis://127.0.0.1:6379/14"
 DEMO_PASSWORD = "salesplan-demo"  # noqa: S105 - the published demo password (accounts/demo.py)
 GOAL_RATIO = 2.0
 GOAL_P99_MS = 1000.0
+IDLE_S = 20  # the run with one person per role before the load
 PAGES = ("floor", "home", "dashboard", "accounts", "review-board", "checkpoint")
 ROLES = ("rm", "leader", "director")
 
@@ -259,12 +260,24 @@ def run_load(
         web = None
         try:
             web = _gunicorn(env, port, workers, tmp / "gunicorn.log")
+            # First one person per role (the server mostly idle: each page's own cost), then the load.
+            idle_dir = tmp / "idle"
+            idle_dir.mkdir()
+            idle = _locust(
+                ports=[port], credentials=_credentials(users, len(ROLES)), duration_s=IDLE_S, tmp=idle_dir,
+                env=env,
+            )  # fmt: skip
             started = time.monotonic()
             stats = _locust(ports=[port], credentials=credentials, duration_s=duration_s, tmp=tmp, env=env)
             elapsed = time.monotonic() - started
         finally:
             _stop(web)
         result = _figures(stats)
+        result["idle"] = {
+            name: {k: page[k] for k in ("requests", "p50_ms", "p95_ms", "ratio_to_floor")}
+            for name, page in _figures(idle)["pages"].items()
+            if name in PAGES
+        }
         result.update(
             concurrency=len(credentials),
             workers=workers,
