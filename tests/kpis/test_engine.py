@@ -4,8 +4,10 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
+from accounts.models import Region, Team, User
 from kpis import selectors, services
 from kpis.calculations import Period, parse_period
 from kpis.models import (
@@ -333,7 +335,20 @@ def test_month_end_store_rolls_teams_regions_and_bank_up_from_the_people(org, dj
     # The queries do not grow with the people: active metrics; targets for each of the four scopes and
     # owners for three (the bank is no query); the team and region of each person; one aggregate per
     # source table for every scope at once (activities; accounts; the latest month end of the balance
-    # metric, then its balances); the upsert in one batch inside a savepoint.
+    # metric, then its balances); the write inside a savepoint (opened, released): on PostgreSQL a scratch
+    # table created, the rows COPYed in (psycopg2's copy is not counted), one INSERT … SELECT, the scratch
+    # table dropped; elsewhere one INSERT … VALUES per batch (SQLite: 999 parameters, 90 rows of 11 values).
+    def write():
+        if connection.vendor == "postgresql":
+            return 2 + 3
+        owners = (
+            User.objects.filter(team__isnull=False).count()
+            + Team.objects.count()
+            + Region.objects.count()
+            + 1
+        )
+        return 2 + -(-owners * len(metrics) // (999 // 11))
+
     def grow(n):
         for team in (org.team_a1, org.team_b1):
             for rm in RMFactory.create_batch(n, team=team):
@@ -342,5 +357,25 @@ def test_month_end_store_rolls_teams_regions_and_bank_up_from_the_people(org, dj
     Metric.objects.exclude(pk__in=[m.pk for m in metrics]).update(is_active=False)
     for n in (2, 12):
         grow(n)
-        with django_assert_num_queries(1 + 4 + 3 + 1 + 4 + 3):
+        with django_assert_num_queries(1 + 4 + 3 + 1 + 4 + write()):
             services.plan_actual_store(year=2026, month=1, now=timezone.now())
+
+
+@pytest.mark.parametrize("copy", [True, False], ids=["copy", "insert-values"])
+def test_month_end_store_writes_the_same_rows_by_either_path(org, monkeypatch, copy):
+    """PostgreSQL writes through COPY, other databases with INSERT … VALUES: same rows, same upsert."""
+    if copy and connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    monkeypatch.setattr(services, "_copy_available", lambda cursor: copy)
+    conversations = _metric(code="conv", source=MetricSource.CONVERSATIONS)
+    TargetFactory(user=org.rm_a1, metric=conversations, value=D("120"))
+    ActivityFactory.create_batch(4, owner=org.rm_a1, date=date(2026, 1, 20))
+    first = services.plan_actual_store(year=2026, month=1, now=timezone.now())
+    assert services.plan_actual_store(year=2026, month=1, now=timezone.now()) == first
+    assert PlanActual.objects.filter(year=2026, month=1).count() == first
+    row = PlanActual.objects.get(scope="rm", scope_id=org.rm_a1.pk, metric=conversations)
+    assert (row.plan_to_date, row.actual_to_date, row.variance, row.status) == (
+        D("10.00"), D("4.00"), D("-6.00"), "off_track",
+    )  # fmt: skip
+    bank = PlanActual.objects.get(scope="bank", scope_id=0, metric=conversations)
+    assert (bank.plan_to_date, bank.attainment) == (None, None)
