@@ -108,6 +108,10 @@ def machine() -> dict:
             "memory": memory, "postgresql": pg}  # fmt: skip
 
 
+def sizes_of(runs: dict) -> list[int]:
+    return [int(key.split()[1]) for key in runs]
+
+
 def _met(ok: bool) -> str:
     return "**met**" if ok else "**not met**"
 
@@ -204,20 +208,26 @@ def render(fig: dict) -> str:
         "PostgreSQL COPY of the same file into a scratch table. The import streams the file: it reads, looks "
         "up, checks and saves 2,000 rows at a time inside one transaction, rolled back whole when any row has a "
         "problem; the ids of older chunks (a row given twice is refused, naming the first) wait in a temporary "
-        "table rather than in memory.",
+        "table rather than in memory. A second floor, for scale: the rows the import wrote, COPYed back into "
+        "the table itself (its indexes and foreign keys, committed), which is what storing them costs the "
+        "database whoever checks them. The goal is judged against the first, as the issue sets it.",
         "",
         "| file | rows | import s | of which SQL s (queries) | import rows/s | COPY rows/s | share of COPY "
-        "| peak memory MB |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| COPY into the table rows/s | share of it | peak memory MB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     verdicts = []
     for key, r in fig["imports"].items():
         kind, rows = key.split(" ")
         share = r["import"]["rows_per_second"] / r["copy"]["rows_per_second"]
         imp = r["import"]
+        table = imp.get("table_copy") or {}
+        table_rate = table.get("rows_per_second")
+        table_share = f"{imp['rows_per_second'] / table_rate:.2f}" if table_rate else "—"
+        table_rate = f"{table_rate:,}" if table_rate else "—"
         lines.append(f"| {kind} | {int(rows):,} | {imp['seconds']} | {imp['sql_seconds']} ({imp['sql_queries']:,}) | "
                      f"{imp['rows_per_second']:,} | {r['copy']['rows_per_second']:,} | {share:.3f} | "
-                     f"{imp['peak_rss_mb']} |")  # fmt: skip
+                     f"{table_rate} | {table_share} | {imp['peak_rss_mb']} |")  # fmt: skip
     lines.append("")
     for kind in ("activities", "opportunities"):
         runs = {k: v for k, v in fig["imports"].items() if k.startswith(kind)}
@@ -227,10 +237,12 @@ def render(fig: dict) -> str:
         memory_ok = big <= small * MEMORY_GROWTH
         biggest = runs[max(runs, key=lambda k: int(k.split()[1]))]["import"]
         in_sql = biggest["sql_seconds"] / biggest["seconds"]
+        per_row = (biggest["seconds"] - biggest["sql_seconds"]) / max(sizes_of(runs)) * 1e6
         verdicts.append(
             f"- {kind}: of the largest import's {biggest['seconds']} s, {biggest['sql_seconds']} s "
             f"({in_sql:.0%}) were spent in {biggest['sql_queries']:,} SQL statements; the rest outside the "
-            "database (reading the CSV, validating each row's form, building the objects)."
+            f"database: reading the CSV and checking each row through the Django form that the pages use "
+            f"(about {per_row:.0f} µs a row)."
         )
         sizes = sorted(int(k.split()[1]) for k in runs)
         per_thousand = (big - small) / (sizes[-1] - sizes[0]) * 1000
