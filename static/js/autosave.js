@@ -153,6 +153,15 @@
     }
   });
 
+  // A form swapped in (after a conflict is settled, say) can be typed in before htmx has bound its
+  // triggers, and that typing would wait for the next keystroke: once bound, a form already dirty is saved.
+  htmx.on("htmx:afterProcessNode", function (event) {
+    const elt = event.detail.elt;
+    if (elt && elt.matches && elt.matches("form[data-autosave]") && elt.classList.contains("is-dirty")) {
+      htmx.trigger(elt, "autosave-retry");
+    }
+  });
+
   window.addEventListener("beforeunload", function (event) {
     if (document.querySelector("form[data-autosave].is-dirty")) {
       event.preventDefault();
