@@ -83,7 +83,6 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
     dry_run: bool = False
-    estimated_rows: int | None = None  # lines after the header, counted before reading (progress reports)
 
     @property
     def ok(self) -> bool:
@@ -259,13 +258,14 @@ def csv_import(
     chunk, whatever the size of the file."""
     result = ImportResult(dry_run=dry_run)
     importer = spec(by=by)
-    lines = _lines(file, result)
-    if lines is None:
+    text, lines = _text(file, result)
+    if text is None:
         return result
+    importer.start(total=max(0, lines - 1))
     try:
         with transaction.atomic():
             try:
-                for chunk in _chunked(_rows(lines, importer, result, max_rows), importer.chunk_rows):
+                for chunk in _chunked(_rows(text, importer, result, max_rows), importer.chunk_rows):
                     _check_and_save(importer, chunk, result)
             except _FileError:
                 pass
@@ -279,6 +279,8 @@ def csv_import(
     except _Rollback:
         if not dry_run or not result.ok:
             result.created = result.updated = result.unchanged = 0
+    finally:
+        text.detach()  # the caller's file stays open
     return result
 
 
@@ -354,22 +356,24 @@ def _count(result: ImportResult, outcomes: list[str]) -> None:
 
 
 def _binary(file: Any):
-    """A binary stream over the upload, path-opened file, bytes or text given."""
+    """A seekable binary stream over what was given: an upload or a file opened "rb" as it is (rewound),
+    bytes or text in memory."""
     if isinstance(file, str):
         return io.BytesIO(file.encode("utf-8"))
     if isinstance(file, bytes | bytearray | memoryview):
         return io.BytesIO(bytes(file))
-    if hasattr(file, "seek"):
+    if hasattr(file, "seekable") and file.seekable():
         file.seek(0)
-    return file
+        if isinstance(file.read(0), bytes):
+            return file
+    content = file.read()  # a text stream, or one that cannot be read twice
+    return io.BytesIO(content.encode("utf-8") if isinstance(content, str) else content)
 
 
-def _scan(stream) -> tuple[int | None, int | None]:
-    """One fast pass over the bytes, before reading the rows, when the stream can be read twice: its
-    line count (the progress reports' total) and the line of the first byte that is not UTF-8 (None when
-    all is UTF-8), so that an encoding problem is named before any other."""
-    if not (hasattr(stream, "seekable") and stream.seekable()):
-        return None, None
+def _scan(stream) -> tuple[int, int | None]:
+    """One fast pass over the bytes before reading the rows: the line count (the progress reports' total)
+    and the line of the first byte that is not UTF-8 (None when all is UTF-8), so that an encoding problem
+    is named before any other."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     count, bad = 0, None
     while block := stream.read(1 << 20):
@@ -385,82 +389,31 @@ def _scan(stream) -> tuple[int | None, int | None]:
         except UnicodeDecodeError:
             bad = count + 1
     stream.seek(0)
-    return max(count, 1), bad
+    return count, bad
 
 
-def _lines(file: Any, result: ImportResult):
-    """The file's lines as text, read lazily; None (with a file error) for a workbook or an empty file.
-    A line that is not UTF-8 stops the reading with a file error naming it."""
+def _text(file: Any, result: ImportResult) -> tuple[io.TextIOWrapper | None, int]:
+    """The file as text read lazily (UTF-8, Excel's BOM dropped, lines ending in \n, \r\n or a lone \r as
+    Excel for Mac writes them) and its line count; None with a file error for a workbook or a file that is
+    not UTF-8. The caller detaches the text from the file when done, which leaves the file open."""
     stream = _binary(file)
-    head = stream.read(8)
-    if isinstance(head, str):  # a text stream: already decoded
-        text = io.StringIO(head + stream.read())
-        first = text.read(1)
-        if first != "\ufeff":
-            text.seek(0)
-        return _nonempty(iter(text), result)
-    if head.startswith(WORKBOOK_SIGNATURES):
+    if stream.read(len(max(WORKBOOK_SIGNATURES, key=len))).startswith(WORKBOOK_SIGNATURES):
         result.file_errors.append(
             _("This is a spreadsheet workbook, not a CSV file: save it as CSV UTF-8 and upload that.")
         )
-        return None
-    if hasattr(stream, "seek"):
-        stream.seek(0)
-        raw = stream
-    else:
-        raw = io.BufferedReader(_Prepended(head, stream))
-    result.estimated_rows, bad_line = _scan(raw)
+        return None, 0
+    stream.seek(0)
+    lines, bad_line = _scan(stream)
     if bad_line is not None:
-        result.file_errors.append(_not_utf8(bad_line))
-        return None
-
-    def decoded():
-        for number, line in enumerate(raw, start=1):
-            try:
-                text = line.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                result.file_errors.append(_not_utf8(number))
-                raise _FileError from exc
-            yield text.removeprefix("\ufeff") if number == 1 else text
-
-    return _nonempty(decoded(), result)
-
-
-def _not_utf8(line: int) -> str:
-    return _(
-        "The file is not UTF-8 encoded: save it as CSV UTF-8 "
-        "(the first character that is not UTF-8 is on line %(line)s)."
-    ) % {"line": line}
-
-
-class _Prepended(io.RawIOBase):
-    """A non-seekable stream with its first bytes (already read) put back in front."""
-
-    def __init__(self, head: bytes, stream) -> None:
-        self.head, self.stream = head, stream
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        data = self.head or self.stream.read(len(buffer))
-        self.head = b""
-        buffer[: len(data)] = data
-        return len(data)
-
-
-def _nonempty(lines, result: ImportResult):
-    """The lines, or None with "The file is empty." when none has anything but spaces."""
-    try:
-        leading = []
-        for line in lines:
-            leading.append(line)
-            if line.strip():
-                return itertools.chain(leading, lines)
-    except _FileError:
-        return None
-    result.file_errors.append(_("The file is empty."))
-    return None
+        result.file_errors.append(
+            _(
+                "The file is not UTF-8 encoded: save it as CSV UTF-8 "
+                "(the first character that is not UTF-8 is on line %(line)s)."
+            )
+            % {"line": bad_line}
+        )
+        return None, 0
+    return io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""), lines
 
 
 def _delimiter(header_line: str) -> str:
@@ -479,9 +432,10 @@ def _rows(lines, importer: ImportSpec, result: ImportResult, max_rows: int | Non
         leading.append(line)
         if line.strip():
             break
-    header_line = leading[-1]
-    reader = csv.reader(itertools.chain(leading, lines), delimiter=_delimiter(header_line))
-    importer.start(total=None if result.estimated_rows is None else max(0, result.estimated_rows - 1))
+    else:
+        result.file_errors.append(_("The file is empty."))
+        raise _FileError
+    reader = csv.reader(itertools.chain(leading, lines), delimiter=_delimiter(leading[-1]))
     try:
         header_cells = next((cells for cells in reader if any(cell.strip() for cell in cells)), [])
         header = [name.strip().lower() for name in header_cells]

@@ -163,6 +163,22 @@ def test_more_rows_than_the_limit_are_refused():
     assert run(content.encode(), max_rows=4).ok
 
 
+def test_every_line_ending_is_read_old_mac_included():
+    # Excel for Mac's "CSV (Macintosh)" ends lines with a lone CR; Windows with CR LF.
+    for n, ending in enumerate(("\r", "\r\n", "\n")):
+        content = ending.join(["name,size", f"Chimie {n},5", f"Énergie {n},", ""])
+        result = run(content.encode())
+        assert (result.ok, result.created, result.rows) == (True, 2, 2), (repr(ending), result)
+
+
+def test_the_callers_file_is_left_open(tmp_path):
+    path = tmp_path / "industries.csv"
+    path.write_bytes(b"name\nChimie\n")
+    with open(path, "rb") as handle:
+        assert run(handle).created == 1
+        assert not handle.closed
+
+
 def test_a_text_stream_is_accepted_as_well_as_bytes():
     assert run(io.StringIO("name\nChimie\n")).created == 1
     assert run(io.BytesIO("name\nÉnergie\n".encode())).created == 1
