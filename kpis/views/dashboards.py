@@ -731,13 +731,11 @@ class DashboardRegionView(View):
             return render(request, "kpis/dashboard_region.html", context)
         year, month = form.cleaned_data["year"], form.cleaned_data["month"]
         metrics = _key_metrics()
-        team_ids = list(teams_visible_to(viewer=viewer).filter(region=region).values_list("pk", flat=True))
         by_scope = selectors.plan_vs_actual_scopes(
             scopes=[Scope.TEAM, Scope.REGION], year=year, month=month, viewer=viewer, metrics=metrics,
             within=(Scope.REGION, [region.pk]),
         )  # fmt: skip
-        team_rows = [r for r in by_scope[Scope.TEAM] if r.owner.id in team_ids]
-        region_rows = by_scope[Scope.REGION]
+        team_rows, region_rows = by_scope[Scope.TEAM], by_scope[Scope.REGION]  # the region's visible teams
         chart_metric = next((m for m in metrics if m.code == ATTAINMENT_CHART_METRIC), None)
         context |= _period_context(year, month) | {
             "metrics": metrics,

@@ -645,9 +645,19 @@ def test_team_dashboard_query_count_does_not_grow(leader_client, org, django_ass
 
 
 def test_region_dashboard_query_count_does_not_grow(director_client, org, django_assert_num_queries):
-    # session, user, the region (director joined), the director's regions for switching, key metrics, the
-    # region's team ids; plan versus actual of the teams and of the region together: owners and targets for
-    # each, the team and region of each person, and the key actuals once
-    n = 6 + (2 * 2 + 1 + KEY_ACTUALS)
+    # session, user, the region (director joined), the director's regions for switching, key metrics; plan
+    # versus actual of the teams and of the region together: owners (the visible teams, then kept to the
+    # region) and targets for each, the team and region of each person, and the key actuals once
+    n = 5 + (2 * 2 + 1 + KEY_ACTUALS)
     url = reverse("kpis:dashboard-region", args=[org.region_a.pk])
     _same_queries_at_two_sizes(director_client, org, url, MARCH, n, django_assert_num_queries)
+
+
+def test_region_dashboard_for_the_admin_lists_that_regions_teams_only(admin_client, org):
+    # The admin sees every team; the region's page keeps its own.
+    response = admin_client.get(reverse("kpis:dashboard-region", args=[org.region_a.pk]), MARCH)
+    assert [line.owner.label for line in response.context["lines"]] == [
+        "Team A1 (Leader A1)", "Team A2 (Leader A2)",
+    ]  # fmt: skip
+    response = admin_client.get(reverse("kpis:dashboard-region", args=[org.region_b.pk]), MARCH)
+    assert [line.owner.id for line in response.context["lines"]] == [org.team_b1.pk]
