@@ -5,6 +5,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import cached_property
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from accounts.selectors import users_changeable_by
 from salesplan.csvimport import ImportCommand, ImportResult, ImportSpec, SeenInFile, csv_import, report_lines
 from targeting.importers import can_import
 
@@ -137,6 +139,11 @@ class TrackedImport(ImportSpec):
         if self.progress and (self.checked % PROGRESS_EVERY == 0 or self.checked == self.total):
             # The total is estimated from the file's lines; it never shows less than what is done.
             self.progress(self.checked, max(self.total, self.checked))
+
+    @cached_property
+    def changeable_ids(self) -> set[int]:
+        """The people whose records the importer may change: once per import, not once per chunk."""
+        return set(users_changeable_by(viewer=self.by).values_list("pk", flat=True))
 
     def tallied(self, outcomes: list[str]) -> list[str]:
         """Count a saved batch's outcomes (call it once the batch is saved) and return them."""

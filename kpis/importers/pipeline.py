@@ -244,7 +244,7 @@ class PipelineImport(TrackedImport):
         products = [name for name in lower_values(rows, "product") if name not in lookups.products]
         lookups.products.update(by_lower_name(Product.objects.all(), "name", products))
         external_ids = sorted({row["opportunity_id"] for row in rows if row.get("opportunity_id")})
-        changeable = set(users_changeable_by(viewer=self.by).values_list("pk", flat=True))
+        changeable = self.changeable_ids
         for chunk in chunks(external_ids):
             fields = ("pk", "external_id", "owner_id", "account_id", "product_id", "stage", "engage_date",
                       "close_date", "value")  # fmt: skip

@@ -203,7 +203,7 @@ class ActivityImport(TrackedImport):
                 key = (contact.account_id, contact.name.lower())
                 self.lookups.contacts[key] = AMBIGUOUS if key in self.lookups.contacts else contact
         external_ids = sorted({row["external_id"] for row in rows if row.get("external_id")})
-        changeable = set(users_changeable_by(viewer=self.by).values_list("pk", flat=True))
+        changeable = self.changeable_ids
         for chunk in chunks(external_ids):
             for activity in Activity.objects.filter(external_id__in=chunk):
                 if activity.owner_id in changeable:
