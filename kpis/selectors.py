@@ -116,25 +116,39 @@ class Owner:
     region_id: int | None = None
 
 
-def owners(*, scope: str, viewer: User | None, ids: Collection[int] | None = None) -> list[Owner]:
-    """The owners of a scope the viewer may see (only those of `ids` when given), with the labels the KPI
-    tables use: an RM's name, a team's name with its leader's, a region's name, or "Bank"."""
+# Where the owners of a scope (rows) sit within owners of the same or a wider scope (keys of `within`).
+_WITHIN = {
+    Scope.RM: {Scope.RM: "pk", Scope.TEAM: "team_id", Scope.REGION: "team__region_id"},
+    Scope.TEAM: {Scope.TEAM: "pk", Scope.REGION: "region_id"},
+    Scope.REGION: {Scope.REGION: "pk"},
+}
+
+
+def owners(*, scope: str, viewer: User | None, within=None) -> list[Owner]:
+    """The owners of a scope the viewer may see, with the labels the KPI tables use: an RM's name, a team's
+    name with its leader's, a region's name, or "Bank". `within` = (scope, ids) keeps those owners, or the
+    RMs of those teams, the teams of those regions..."""
     if scope == Scope.BANK:
         return [Owner(Scope.BANK, 0, gettext("Bank"))] if viewer is None or viewer.role == Role.ADMIN else []
+
+    def kept(queryset: QuerySet) -> QuerySet:
+        if within is None or within[0] == Scope.BANK:
+            return queryset
+        return queryset.filter(**{f"{_WITHIN[scope][within[0]]}__in": within[1]})
+
     if scope == Scope.RM:
         users = User.objects.filter(team__isnull=False).select_related("team")
         if viewer is not None:
             users = users.filter(pk__in=users_visible_to(viewer=viewer).values("pk"))
-        if ids is not None:
-            users = users.filter(pk__in=ids)
+        users = kept(users)
         return [
             Owner(Scope.RM, u.pk, u.display_name, u.team_id, u.team.region_id)
             for u in users.order_by("display_name")
         ]
     if scope == Scope.TEAM:
-        teams = Team.objects.select_related("leader") if viewer is None else teams_visible_to(viewer=viewer)
-        if ids is not None:
-            teams = teams.filter(pk__in=ids)
+        teams = kept(
+            Team.objects.select_related("leader") if viewer is None else teams_visible_to(viewer=viewer)
+        )
         return [
             Owner(
                 Scope.TEAM,
@@ -145,9 +159,7 @@ def owners(*, scope: str, viewer: User | None, ids: Collection[int] | None = Non
             )
             for t in teams.order_by("name")
         ]
-    regions = Region.objects.all() if viewer is None else regions_visible_to(viewer=viewer)
-    if ids is not None:
-        regions = regions.filter(pk__in=ids)
+    regions = kept(Region.objects.all() if viewer is None else regions_visible_to(viewer=viewer))
     return [Owner(Scope.REGION, r.pk, r.name, region_id=r.pk) for r in regions.order_by("name")]
 
 
@@ -227,7 +239,8 @@ def funnel(
     )
     fields = [""] if not split_playing_field else ["top_down", "bottom_up", ""]
     rows = []
-    for owner in owners(scope=scope, viewer=viewer, ids=owner_ids):
+    within = (scope, owner_ids) if owner_ids is not None and keyed else None
+    for owner in owners(scope=scope, viewer=viewer, within=within):
         for pf in fields:
             k = ((owner.id,) if keyed else ()) + ((pf,) if split_playing_field else ())
             a, d = acts.get(k, {}), deals.get(k, {})
@@ -548,19 +561,9 @@ def plan_vs_actual_scopes(
     )
     period = _year_to_date(year, month)
     actual = actuals_by_scope(metrics=metrics, scopes=scopes, period=period, viewer=viewer, within=within)
-    attribute = {Scope.RM: "id", Scope.TEAM: "team_id", Scope.REGION: "region_id"}
     out = {}
     for scope in scopes:
-        if within is not None and within[0] != Scope.BANK:
-            ids = set(within[1])
-            if scope == within[0]:
-                the_owners = owners(scope=scope, viewer=viewer, ids=ids)
-            else:
-                the_owners = [
-                    o for o in owners(scope=scope, viewer=viewer) if getattr(o, attribute[within[0]]) in ids
-                ]
-        else:
-            the_owners = owners(scope=scope, viewer=viewer)
+        the_owners = owners(scope=scope, viewer=viewer, within=within)
         plans = _plans(
             metrics=metrics, scope=scope, year=year, month=month,
             owner_ids=None if within is None else [o.id for o in the_owners],
