@@ -919,10 +919,6 @@ class MonthlySeries:
     actual: list[Decimal | None]
 
 
-def _owner_filter(scope: str, owner_id: int, prefix: str = "") -> Q:
-    return Q(**{prefix + _KEYS[scope]: owner_id})
-
-
 def _visibility_q(viewer: User | None, owner_field: str) -> Q:
     if viewer is None or viewer.role == Role.ADMIN:
         return Q()
@@ -944,7 +940,7 @@ def _monthly_flow(metric: Metric, scope: str, owner_id: int, year: int, viewer) 
         qs, day, agg = FlowActual.objects.filter(metric=metric), "month", Sum("value")
     else:
         raise ValueError(f"{metric.code} is not a flow with monthly actuals")
-    qs = _visible(_in_period(qs, day, year_period), viewer, "owner").filter(_owner_filter(scope, owner_id))
+    qs = _visible(_in_period(qs, day, year_period), viewer, "owner").filter(_owned_by(scope, [owner_id]))
     rows = qs.annotate(m=TruncMonth(day)).order_by().values("m").annotate(n=agg)
     return {row["m"].month: Decimal(row["n"] or 0) for row in rows}
 
@@ -952,7 +948,7 @@ def _monthly_flow(metric: Metric, scope: str, owner_id: int, year: int, viewer) 
 def _monthly_balance(metric: Metric, scope: str, owner_id: int, year: int, viewer) -> dict[date, Decimal]:
     """One grouped query: every month end with a snapshot in the year, with the owner's total balance then
     (zero when the owner has none that day). All month ends are kept, as `actuals` takes the latest one."""
-    owner_q = _owner_filter(scope, owner_id, "account__") & _visibility_q(viewer, "account__owner")
+    owner_q = _owned_by(scope, [owner_id], "account__") & _visibility_q(viewer, "account__owner")
     rows = (
         BalanceSnapshot.objects.filter(metric=metric, month_end__year=year)
         .order_by()
