@@ -968,3 +968,20 @@ def test_an_import_holds_one_chunk_of_rows_at_a_time(org, leader, acme, monkeypa
     rows = [f"D-{n},{org.rm_a1.email},proposal,,Acme SAS,,2026-04-{n + 1:02d},," for n in range(8)]
     assert import_activities(leader, *rows).created == 8
     assert sizes == [3, 3, 2]
+
+
+def test_a_file_problem_met_after_chunks_were_saved_undoes_them(org, leader, acme, monkeypatch):
+    """Streaming saves early chunks before the end of the file is read: a file problem found later (too
+    many rows, a value over 10,000 characters) still leaves nothing, and only the file problem is told."""
+    monkeypatch.setattr(ActivityImport, "chunk_rows", 2)
+    rows = [f"F-{n},{org.rm_a1.email},conversation,,Acme SAS,,2026-06-{n + 1:02d},," for n in range(5)]
+    too_many = import_activities(leader, *rows, max_rows=4)
+    assert too_many.file_errors == ["The file has more than 4 rows: split it into smaller files."]
+    assert (too_many.created, too_many.errors, Activity.objects.count()) == (0, [], 0)
+    huge = import_activities(
+        leader, *rows, f"F-9,{org.rm_a1.email},conversation,,Acme SAS,,2026-06-09,,{'x' * 10_001}"
+    )
+    assert huge.file_errors == [
+        "Line 7, column “notes”: the value is longer than 10,000 characters. Is a quote left open?"
+    ]
+    assert (huge.created, Activity.objects.count()) == (0, 0)
