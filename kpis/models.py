@@ -334,7 +334,14 @@ class Activity(models.Model):
         ordering = ["-date", "-pk"]
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
-        indexes = [models.Index(fields=["owner", "date", "kind"]), models.Index(fields=["date", "kind"])]
+        indexes = [
+            # The KPI sums count a team's or region's activities per owner, kind and period: with the
+            # first-appointment flag carried in the index, PostgreSQL counts them from the index alone.
+            models.Index(
+                fields=["owner", "date", "kind"], include=["is_first_appointment"], name="activity_owner_date_kind"
+            ),
+            models.Index(fields=["date", "kind"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="appointment") | Q(is_first_appointment=False),
@@ -463,7 +470,11 @@ class BalanceSnapshot(models.Model):
         verbose_name = _("balance snapshot")
         verbose_name_plural = _("balance snapshots")
         constraints = [
-            models.UniqueConstraint(fields=["account", "metric", "month_end"], name="balance_unique_month"),
+            # The balance carried in the unique index: a region's balances at a month end are summed from the
+            # index alone (PostgreSQL; other databases ignore `include`).
+            models.UniqueConstraint(
+                fields=["account", "metric", "month_end"], include=["balance"], name="balance_unique_month"
+            ),
         ]
         indexes = [models.Index(fields=["metric", "month_end"])]
 
