@@ -27,6 +27,19 @@ IMPORTER = "director1@bench.example"  # sees region 1: rm0001 … rm0120
 IMPORT_PREFIX = "BENCH-IMPORT-"
 
 
+def _page_users(size: str) -> tuple[dict, object]:
+    """Who looks at the pages, by role, and the meeting page's checkpoint (one the RM had)."""
+    from accounts.models import User
+    from coaching.models import Checkpoint, CheckpointStatus
+
+    users = {role: User.objects.get(email=email) for role, email in LOGINS[size].items()}
+    held = Checkpoint.objects.filter(status=CheckpointStatus.HELD).order_by("-scheduled_at")
+    checkpoint = held.filter(rm=users["rm"]).first() or held.filter(leader=users["leader"]).first()
+    if checkpoint is not None:  # the RM of a meeting the leader held, when the first RM has none
+        users["rm"] = checkpoint.rm
+    return users, checkpoint
+
+
 def query_counts(size: str) -> dict:
     """SQL queries per page and role, counted on the second request (the first warms the caches)."""
     from django.conf import settings
@@ -34,15 +47,8 @@ def query_counts(size: str) -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from accounts.models import User
-    from coaching.models import Checkpoint, CheckpointStatus
-
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    users = {role: User.objects.get(email=email) for role, email in LOGINS[size].items()}
-    held = Checkpoint.objects.filter(status=CheckpointStatus.HELD).order_by("-scheduled_at")
-    checkpoint = held.filter(rm=users["rm"]).first() or held.filter(leader=users["leader"]).first()
-    if checkpoint is not None:  # the RM of a meeting the leader held, when the first RM has none
-        users["rm"] = checkpoint.rm
+    users, checkpoint = _page_users(size)
     result = {}
     for role, user in users.items():
         client = Client()
@@ -59,6 +65,56 @@ def query_counts(size: str) -> dict:
                 "status": response.status_code,
                 "queries": len(ctx),
             }
+    return result
+
+
+def page_times() -> dict:
+    """Each page's own time at bank scale, in process, one request at a time (best of five after a warm-up,
+    DEBUG off, cached templates): the whole request, the part spent in SQL statements and the rest (Python:
+    the view, the forms, the templates), beside the floor page's. Where a page's time goes, without the
+    load test's contention for the machine's cores."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    # Static files by name (no manifest): the bench does not collect them for this child.
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # fmt: skip
+    users, checkpoint = _page_users("bank")
+    sql = {"seconds": 0.0, "queries": 0}
+
+    def timed(execute, query, params, many, context):
+        began = time.perf_counter()
+        try:
+            return execute(query, params, many, context)
+        finally:
+            sql["queries"] += 1
+            sql["seconds"] += time.perf_counter() - began
+
+    result = {}
+    for role, user in users.items():
+        client = Client()
+        client.force_login(user)
+        for page in ["/floor/", *PAGES]:
+            url = page.format(pk=checkpoint.pk if checkpoint else 0)
+            response = client.get(url, follow=True, secure=True)
+            final = response.redirect_chain[-1][0] if response.redirect_chain else url
+            if response.status_code != 200:
+                continue  # the RM's refused review board: nothing to time
+            best = None
+            for _i in range(5):
+                sql.update(seconds=0.0, queries=0)
+                with connection.execute_wrapper(timed):
+                    began = time.perf_counter()
+                    client.get(final, secure=True)
+                    total = time.perf_counter() - began
+                if best is None or total < best[0]:
+                    best = (total, sql["seconds"], sql["queries"])
+            result[f"{role} {page}"] = {
+                "ms": round(best[0] * 1000, 1), "sql_ms": round(best[1] * 1000, 1), "queries": best[2],
+                "python_ms": round((best[0] - best[1]) * 1000, 1),
+            }  # fmt: skip
     return result
 
 
@@ -167,12 +223,47 @@ def plan_actual() -> dict:
             floor_rows = len(cursor.fetchall())
             floors.append(time.perf_counter() - began)
     first, again, floor, computed = min(firsts), min(agains), min(floors), min(figures)
+    storing = _copy_month_back(year, month)
     return {
         "month": f"{year}-{month:02d}", "rows_stored": rows, "seconds": round(first, 3),
         "again_seconds": round(again, 3), "figures_seconds": round(computed, 3), "floor_rows": floor_rows,
         "floor_seconds": round(floor, 3), "ratio": round(first / floor, 2), "again_ratio": round(again / floor, 2),
-        "figures_ratio": round(computed / floor, 2),
+        "figures_ratio": round(computed / floor, 2), "storing_floor_seconds": storing,
+        "floor_and_storing_ratio": round((floor + storing) / floor, 2),
     }  # fmt: skip
+
+
+def _copy_month_back(year: int, month: int) -> float:
+    """The least that storing the month-end rows costs: the rows just stored, COPYed out, deleted and COPYed
+    back into kpis_planactual (its unique index, foreign key and commit), best of three."""
+    import io
+
+    from django.db import connection, transaction
+
+    from kpis.models import PlanActual
+
+    meta = PlanActual._meta
+    columns = ", ".join(
+        connection.ops.quote_name(f.column) for f in meta.concrete_fields if not f.primary_key
+    )
+    data = io.StringIO()
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(
+            cursor.cursor.mogrify(
+                f"COPY (SELECT {columns} FROM {meta.db_table} WHERE year = %s AND month = %s) TO STDOUT",  # noqa: S608 - model names
+                [year, month],
+            ).decode(),
+            data,
+        )
+    seconds = []
+    for _i in range(3):
+        PlanActual.objects.filter(year=year, month=month).delete()
+        data.seek(0)
+        began = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.cursor.copy_expert(f"COPY {meta.db_table} ({columns}) FROM STDIN", data)
+        seconds.append(time.perf_counter() - began)
+    return round(min(seconds), 3)
 
 
 def write_import_file(kind: str, rows: int, path: str) -> None:
@@ -302,6 +393,8 @@ def main(argv: list[str]) -> dict:
     what = argv[0]
     if what == "queries":
         return query_counts(argv[1])
+    if what == "page-times":
+        return page_times()
     if what == "plan-actual":
         return plan_actual()
     if what == "write":
