@@ -240,7 +240,8 @@ def render(fig: dict) -> str:
         f"in {pa['seconds']} s, best of three; run again (every row replaced): {pa['again_seconds']} s. "
         f"Of that, the figures alone (`kpis.selectors.plan_vs_actual_scopes`: the database's aggregates, one per "
         f"source table, the roll-up of people to teams, regions and the bank, the targets, the statuses) take "
-        f"{pa['figures_seconds']} s; the rest is writing the rows (one upsert per 1,000).",
+        f"{pa['figures_seconds']} s; the rest is writing the rows (the month's rows deleted and the new ones "
+        "COPYed in, in one transaction).",
         "",
         "The floor (`bench/measure.py` `FLOOR_SQL`): one hand-written SQL statement computing the same actuals "
         "for every RM, team, region and the bank (GROUPING SETS over the same tables; the targets' plans left "

@@ -3,7 +3,7 @@ loan and DDA balances per client, 2026 targets (RMs, teams, regions), team stand
 stored month-end plan-versus-actual snapshots of 2026.
 
 Idempotent: an RM who already has activities gets none added; targets, standards and forecasts are
-looked up by their natural keys; snapshots are upserts. Random choices are seeded per RM.
+looked up by their natural keys; a month-end snapshot replaces the month. Random choices are seeded per RM.
 """
 
 import random

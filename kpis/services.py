@@ -2,7 +2,6 @@
 
 import csv
 import io
-import uuid
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -81,76 +80,74 @@ def forecast_set(*, owner: User, metric: Metric, month: date, value, by: User) -
 
 
 PLAN_ACTUAL_KEY = ["scope", "scope_id", "metric", "year", "month"]
+PLAN_ACTUAL_PLACES = {"plan_to_date": 2, "actual_to_date": 2, "variance": 2, "attainment": 4}
 
 
 def plan_actual_store(*, year: int, month: int, now: datetime) -> int:
     """Store plan versus actual for every owner (RMs, teams, regions, the bank) and active metric, year to
-    date at the end of `month`. Running it again for the same month replaces the same rows: one row per
-    owner × metric × month, guaranteed by a unique constraint and written with an upsert."""
+    date at the end of `month`. The month's rows are replaced as a whole, in one transaction: running it
+    again (or twice at once, or after a run killed halfway) leaves exactly one row per owner × metric ×
+    month, those of the latest run; an owner or metric gone since an earlier run leaves no row behind."""
     by_scope = selectors.plan_vs_actual_scopes(scopes=selectors.SCOPES, year=year, month=month, viewer=None)
     rows = [
-        (str(scope), r.owner.id, r.metric.pk, year, month, _q(r.plan), _q(r.actual), _q(r.variance),
-         _q(r.attainment, 4), str(r.status))
+        (str(scope), r.owner.id, r.metric.pk, year, month, r.plan, r.actual, r.variance, r.attainment,
+         str(r.status))
         for scope, scope_rows in by_scope.items()
         for r in scope_rows
     ]  # fmt: skip
     with transaction.atomic():
-        _upsert_plan_actuals(rows, now)
+        _replace_month(rows, year, month, now)
     return len(rows)
 
 
-def _upsert_plan_actuals(rows: list[tuple], now: datetime) -> None:
-    """INSERT … ON CONFLICT (the unique key) DO UPDATE, many rows per statement, from plain tuples.
+def _replace_month(rows: list[tuple], year: int, month: int, now: datetime) -> None:
+    """Delete the month's rows and write `rows` in their place, from plain tuples.
 
-    `bulk_create(update_conflicts=True)` does the same but builds and prepares a model instance per row,
-    which cost more than the database's own work at bank scale (`make bench`). PostgreSQL and SQLite both
-    speak this statement; on PostgreSQL the rows go through COPY first (a third of the time). The values are
-    already rounded to the columns' decimal places."""
+    `bulk_create` would build and prepare a model instance per row, which cost more than the database's own
+    work at bank scale (`make bench`). On PostgreSQL the rows go in by COPY, the fastest way in (the
+    database rounds the figures to the columns' places, half away from zero like ROUND_HALF_UP), after an
+    advisory lock on the month: a second run at the same time waits, then replaces the first's rows rather
+    than colliding with them. Elsewhere (SQLite, whose writers queue anyway) INSERT … VALUES, a few hundred
+    rows per statement, rounded here."""
     meta, ops = PlanActual._meta, connection.ops
     fields = [meta.get_field(name) for name in PLAN_ACTUAL_KEY + PLAN_ACTUAL_FIELDS]
     columns = ", ".join(ops.quote_name(f.column) for f in fields)
-    key = ", ".join(ops.quote_name(meta.get_field(name).column) for name in PLAN_ACTUAL_KEY)
-    updates = ", ".join(
-        f"{ops.quote_name(meta.get_field(name).column)} = EXCLUDED.{ops.quote_name(meta.get_field(name).column)}"
-        for name in PLAN_ACTUAL_FIELDS
-    )
-    computed_at = meta.get_field("computed_at").get_db_prep_save(now, connection)
     table = ops.quote_name(meta.db_table)
+    computed_at = meta.get_field("computed_at").get_db_prep_save(now, connection)
     with connection.cursor() as cursor:
-        if _copy_available(cursor):
-            _upsert_by_copy(cursor, rows, computed_at, table=table, columns=columns, key=key, updates=updates)
+        copy = _copy_available(cursor)
+        if copy:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [PLAN_ACTUAL_LOCK, year * 100 + month])
+        PlanActual.objects.filter(year=year, month=month).delete()
+        if copy:
+            data = io.StringIO()
+            csv.writer(data).writerows(
+                ["" if value is None else value for value in (*row, computed_at)] for row in rows
+            )  # an unquoted empty field is NULL in COPY's csv format
+            data.seek(0)
+            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)", data)
             return
+        places = [PLAN_ACTUAL_PLACES.get(f.name) for f in fields[:-1]]  # each row's values, computed_at aside
         one = "(" + ", ".join(["%s"] * len(fields)) + ")"
         batch = max(1, min(1000, ops.bulk_batch_size(fields, rows)))
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
             cursor.execute(
-                f"INSERT INTO {ops.quote_name(meta.db_table)} ({columns}) VALUES {', '.join([one] * len(chunk))} "  # noqa: S608 - names from the model, values as parameters
-                f"ON CONFLICT ({key}) DO UPDATE SET {updates}",
-                [value for row in chunk for value in (*row, computed_at)],
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))}",  # noqa: S608 - names from the model, values as parameters
+                [value for row in chunk for value in (*_rounded(row, places), computed_at)],
             )
+
+
+def _rounded(row: tuple, places: list[int | None]) -> list:
+    return [value if p is None else _q(value, p) for value, p in zip(row, places, strict=True)]
+
+
+PLAN_ACTUAL_LOCK = 7_301  # the advisory-lock class of the month-end rows (the other key is the month)
 
 
 def _copy_available(cursor) -> bool:
     """PostgreSQL through psycopg2, whose COPY writes the rows several times faster than INSERT."""
     return hasattr(cursor.cursor, "copy_expert")
-
-
-def _upsert_by_copy(cursor, rows, computed_at, *, table: str, columns: str, key: str, updates: str) -> None:
-    """The same upsert on PostgreSQL: the rows COPYed into a scratch table, then one INSERT … SELECT."""
-    scratch = f"plan_actual_load_{uuid.uuid4().hex[:12]}"
-    cursor.execute(f"CREATE TEMPORARY TABLE {scratch} AS SELECT {columns} FROM {table} WITH NO DATA")  # noqa: S608 - names from the model
-    data = io.StringIO()
-    out = csv.writer(data)
-    for row in rows:
-        out.writerow(["" if value is None else value for value in (*row, computed_at)])  # "" unquoted: NULL
-    data.seek(0)
-    cursor.cursor.copy_expert(f"COPY {scratch} ({columns}) FROM STDIN WITH (FORMAT csv)", data)
-    cursor.execute(
-        f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {scratch} "  # noqa: S608 - names from the model
-        f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
-    )
-    cursor.execute(f"DROP TABLE {scratch}")
 
 
 def _q(value, places: int = 2):

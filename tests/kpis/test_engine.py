@@ -240,7 +240,9 @@ def test_month_end_snapshot_twice_changes_nothing(org):
     assert (row.plan_to_date, row.actual_to_date, row.status) == (D("10.00"), D("4.00"), "off_track")
     ActivityFactory.create_batch(6, owner=org.rm_a1, date=date(2026, 1, 21))
     services.plan_actual_store(year=2026, month=1, now=timezone.now())
-    row.refresh_from_db()
+    row = PlanActual.objects.get(
+        scope="rm", scope_id=org.rm_a1.pk, metric=conversations
+    )  # the month rewritten
     assert (row.actual_to_date, row.status) == (D("10.00"), "on_track")
 
 
@@ -335,19 +337,20 @@ def test_month_end_store_rolls_teams_regions_and_bank_up_from_the_people(org, dj
     # The queries do not grow with the people: active metrics; targets for each of the four scopes and
     # owners for three (the bank is no query); the team and region of each person; one aggregate per
     # source table for every scope at once (activities; accounts; the latest month end of the balance
-    # metric, then its balances); the write inside a savepoint (opened, released): on PostgreSQL a scratch
-    # table created, the rows COPYed in (psycopg2's copy is not counted), one INSERT … SELECT, the scratch
-    # table dropped; elsewhere one INSERT … VALUES per batch (SQLite: 999 parameters, 90 rows of 11 values).
+    # metric, then its balances); the write inside a savepoint (opened, released): the month's rows
+    # deleted, then on PostgreSQL the month's advisory lock taken first and the rows COPYed in (psycopg2's
+    # copy is not counted); elsewhere one INSERT … VALUES per batch (SQLite: 999 parameters, 90 rows of 11
+    # values).
     def write():
         if connection.vendor == "postgresql":
-            return 2 + 3
+            return 2 + 2
         owners = (
             User.objects.filter(team__isnull=False).count()
             + Team.objects.count()
             + Region.objects.count()
             + 1
         )
-        return 2 + -(-owners * len(metrics) // (999 // 11))
+        return 2 + 1 + -(-owners * len(metrics) // (999 // 11))
 
     def grow(n):
         for team in (org.team_a1, org.team_b1):
@@ -379,3 +382,28 @@ def test_month_end_store_writes_the_same_rows_by_either_path(org, monkeypatch, c
     )  # fmt: skip
     bank = PlanActual.objects.get(scope="bank", scope_id=0, metric=conversations)
     assert (bank.plan_to_date, bank.attainment) == (None, None)
+
+
+@pytest.mark.parametrize("copy", [True, False], ids=["copy", "insert-values"])
+def test_month_end_store_rounds_the_figures_and_leaves_no_row_of_an_owner_or_metric_gone(
+    org, monkeypatch, copy
+):
+    """The month's rows are replaced as a whole: a metric switched off (or a person gone) since the last
+    run leaves no row of theirs in that month; other months stay. Figures are rounded to the columns' places
+    whether the database (COPY) or the code (INSERT … VALUES) rounds them."""
+    if copy and connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    monkeypatch.setattr(services, "_copy_available", lambda cursor: copy)
+    conversations = _metric(code="conv", source=MetricSource.CONVERSATIONS)
+    wins = _metric(code="wins", source=MetricSource.WINS)
+    TargetFactory(user=org.rm_a1, metric=conversations, value=D("40"))  # 40 / 12 = 3.333… to date in January
+    TargetFactory(user=org.rm_a1, metric=wins, value=D("30"))
+    ActivityFactory.create_batch(1, owner=org.rm_a1, date=date(2026, 1, 20))
+    services.plan_actual_store(year=2026, month=1, now=timezone.now())
+    services.plan_actual_store(year=2026, month=2, now=timezone.now())
+    row = PlanActual.objects.get(scope="rm", scope_id=org.rm_a1.pk, metric=conversations, month=1)
+    assert (row.plan_to_date, row.variance, row.attainment) == (D("3.33"), D("-2.33"), D("0.3000"))
+    Metric.objects.filter(pk=wins.pk).update(is_active=False)
+    services.plan_actual_store(year=2026, month=1, now=timezone.now())
+    assert not PlanActual.objects.filter(metric=wins, month=1).exists()
+    assert PlanActual.objects.filter(metric=wins, month=2).exists()  # another month: left as it was
