@@ -338,7 +338,9 @@ class Activity(models.Model):
             # The KPI sums count a team's or region's activities per owner, kind and period: with the
             # first-appointment flag carried in the index, PostgreSQL counts them from the index alone.
             models.Index(
-                fields=["owner", "date", "kind"], include=["is_first_appointment"], name="activity_owner_date_kind"
+                fields=["owner", "date", "kind"],
+                include=["is_first_appointment"],
+                name="activity_owner_date_kind",
             ),
             models.Index(fields=["date", "kind"]),
         ]
