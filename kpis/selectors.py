@@ -189,7 +189,9 @@ def _funnel_counts(scope, period, viewer, split, owner_ids=None, median=True):
     activity_aggs = {  # COUNT(kind): from the index alone, as in `_owner_parts`
         "conversations": Count("kind", filter=Q(kind=ActivityKind.CONVERSATION)),
         "appointments": Count("kind", filter=Q(kind=ActivityKind.APPOINTMENT)),
-        "first_appointments": Count("kind", filter=Q(kind=ActivityKind.APPOINTMENT, is_first_appointment=True)),
+        "first_appointments": Count(
+            "kind", filter=Q(kind=ActivityKind.APPOINTMENT, is_first_appointment=True)
+        ),
         "proposals": Count("kind", filter=Q(kind=ActivityKind.PROPOSAL)),
     }
     deal_aggs = {
@@ -769,6 +771,7 @@ class StandardRow:
     off_track: Decimal
     metric_default: bool  # the tolerances are the metric's, not the standard's own
     cells: list[StandardCell]
+    funnel_ratio: str | None = None  # the funnel KPI a "share or ratio" standard on a count is held against
 
 
 @dataclass(frozen=True)
@@ -782,7 +785,9 @@ def standard_board(*, viewer: User, today: date) -> list[TeamStandards]:
     """Each visible team's guidance parameters with each visible RM's figure for the year to date.
 
     Per-week (per-month) standards compare the RM's count ÷ weeks (months) elapsed; ratio standards the
-    RM's ratio. One aggregate per source table for all RMs at once, whatever their number.
+    RM's ratio: a metric's own (a product mix, retention) or, for a count that is a funnel ratio's numerator
+    (appointments, proposals, wins), that ratio, as the funnel page reads the same standard (see
+    RATIO_STANDARD_SOURCES). One aggregate per source table for all RMs at once, whatever their number.
     """
     teams = list(teams_visible_to(viewer=viewer).order_by("name", "pk"))
     standards = list(
@@ -801,6 +806,13 @@ def standard_board(*, viewer: User, today: date) -> list[TeamStandards]:
         StandardPeriod.WEEK: calculations.weeks_elapsed(start, today),
         StandardPeriod.MONTH: calculations.months_elapsed(start, today),
     }
+    kpi_of = {source: kpi for kpi, source in RATIO_STANDARD_SOURCES.items()}
+    funnels = {}
+    if rms and any(s.period == StandardPeriod.RATIO and s.metric.source in kpi_of for s in standards):
+        rows_ = funnel(
+            scope=Scope.RM, period=period, viewer=viewer, owner_ids=[o.id for o in rms], median=False
+        )
+        funnels = {row.owner.id: row.funnel for row in rows_}
     board = []
     for team in teams:
         team_rms = [o for o in rms if o.team_id == team.pk]
@@ -812,16 +824,18 @@ def standard_board(*, viewer: User, today: date) -> list[TeamStandards]:
             metric_default = at_risk is None and off_track is None
             at_risk = metric.tolerance_at_risk if at_risk is None else at_risk
             off_track = metric.tolerance_off_track if off_track is None else off_track
+            kpi = kpi_of.get(metric.source) if standard.period == StandardPeriod.RATIO else None
             cells = []
             for rm in team_rms:
                 raw = figures[metric.pk].get(rm.id)
                 if raw is None and metric.kind != MetricKind.RATIO:
                     raw = ZERO  # no activity is a count of zero; a ratio without data stays unknown
-                actual = (
-                    calculations.average_per(raw, divisor[standard.period])
-                    if standard.period in divisor
-                    else raw
-                )
+                if kpi is not None:  # e.g. appointments "as a share": appointments ÷ conversations
+                    actual = getattr(funnels[rm.id], kpi) if rm.id in funnels else None
+                elif standard.period in divisor:
+                    actual = calculations.average_per(raw, divisor[standard.period])
+                else:
+                    actual = raw
                 status = None
                 if actual is not None:
                     status = calculations.status(
@@ -829,7 +843,7 @@ def standard_board(*, viewer: User, today: date) -> list[TeamStandards]:
                         at_risk=at_risk, off_track=off_track,
                     )  # fmt: skip
                 cells.append(StandardCell(rm, actual, status))
-            rows.append(StandardRow(standard, at_risk, off_track, metric_default, cells))
+            rows.append(StandardRow(standard, at_risk, off_track, metric_default, cells, kpi))
         board.append(TeamStandards(team, team_rms, rows))
     return board
 

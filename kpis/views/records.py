@@ -580,9 +580,12 @@ class StandardListView(View):
             rows = []
             for row in team.rows:
                 metric, standard = row.standard.metric, row.standard
-                # A per-week or per-month standard is a count or amount: shown as is, not as a percentage.
+                # A per-week or per-month standard is a count or amount: shown as is, not as a percentage;
+                # a funnel ratio (appointments per conversation...) is a percentage, as on the funnel page.
                 per_period = standard.period != StandardPeriod.RATIO and metric.unit != MetricUnit.MONEY
                 unit = MetricUnit.COUNT if per_period else metric.unit
+                if row.funnel_ratio:
+                    unit = MetricUnit.PERCENT
                 cells = [Cell(c.owner, metric_display(c.actual, unit), c.status) for c in row.cells]
                 rows.append({"row": row, "value": metric_display(standard.value, unit), "cells": cells})
             teams.append(

@@ -754,6 +754,33 @@ def test_standards_show_each_rms_figure_with_its_status(leader_client, org, toda
     assert 'data-status="on_track"' in page and 'data-status="off_track"' in page and "metric default" in page
 
 
+def test_a_share_standard_on_a_count_reads_as_on_the_funnel_page(leader_client, org, today):
+    """ "Appointments, as a share: 25%" is the conversation → appointment ratio, on the standards board as on
+    the funnel page: 3 appointments from 10 conversations (30%) is on track, 1 from 10 (10%) off track, and
+    an RM without a conversation has no figure. (Read as a count, 3 appointments beat 0.25 every time.)"""
+    StandardFactory(team=org.team_a1, metric=metric("appointments"), value=D("0.25"),
+                    period=StandardPeriod.RATIO)  # fmt: skip
+    for rm, appointments in ((org.rm_a1, 3), (org.rm_a1_peer, 1)):
+        _conversations(rm, 10, today)
+        account = AccountFactory(owner=rm)
+        Activity.objects.bulk_create(
+            [
+                Activity(owner=rm, account=account, kind=ActivityKind.APPOINTMENT, date=today)
+                for _ in range(appointments)
+            ]
+        )
+    (team,) = leader_client.get(reverse("kpis:standard-list")).context["teams"]
+    (row,) = team["rows"]
+    board = {c.rm.label: (c.value, c.status) for c in row["cells"]}
+    assert row["value"] == "25%"
+    assert board == {"RM A1": ("30%", "on_track"), "RM A1 peer": ("10%", "off_track")}
+    funnel = leader_client.get(reverse("kpis:funnel"), {"by": "rm", "period": "2026-01"}).context["lines"]
+    on_funnel = {line.owner.label: (line.cells[0].figure, line.cells[0].standard_status) for line in funnel}
+    assert {label: status for label, (_f, status) in on_funnel.items() if label in board} == {
+        label: status for label, (_v, status) in board.items()
+    }
+
+
 def test_a_leader_sets_edits_and_deletes_their_teams_standards(leader_client, org):
     data = {"team": org.team_a1.pk, "metric": metric("proposals").pk, "value": "1", "period": "week"}
     assert leader_client.post(reverse("kpis:standard-create"), data).status_code == 302
