@@ -18,6 +18,7 @@ from accounts.selectors import owned_by_visible
 from kpis import selectors as kpi_selectors
 from kpis.calculations import Period, funnel_sum
 from kpis.models import Metric, MetricKind, MetricSource, Product, Scope, Standard, StandardPeriod, Target
+from salesplan.history import HistoryRecord, object_history
 from targeting import selectors as targeting_selectors
 from targeting.models import Account, NamedAccountEntry, NamedAccountList, Segment
 from targeting.selectors import DEFAULT_NAMED_ACCOUNT_LIMIT
@@ -178,6 +179,28 @@ def revision_diff(old: dict, new: dict) -> list[BlockDiff]:
             lines.append((line[0], line[2:]))
         diffs.append(BlockDiff(title, lines))
     return diffs
+
+
+def plan_history(*, plan: Plan, limit: int = 20) -> list[HistoryRecord]:
+    """The plan's last `limit` changes, newest first: its own (status, goals in figures...) and the edits of
+    its written sections, each named by its section ("Territory plan"), with who and when. Two queries."""
+    entries = object_history(plan, limit=limit)
+    edits = (
+        PlanSection.history.filter(plan_id=plan.pk, history_type="~")
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[:limit]
+    )
+    entries += [
+        HistoryRecord(
+            date=record.history_date,
+            user=record.history_user,
+            kind="~",
+            reason=record.history_change_reason or "",
+            changed=(str(SectionKey(record.key).label),),
+        )
+        for record in edits
+    ]
+    return sorted(entries, key=lambda entry: entry.date, reverse=True)[:limit]
 
 
 # --- The disconnect detector ----------------------------------------------------------------------------

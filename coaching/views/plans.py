@@ -18,7 +18,6 @@ from django.views import View
 
 from accounts.models import Role, User
 from accounts.selectors import teams_visible_to
-from salesplan.history import object_history
 
 from ..forms import (
     DevelopmentGoalForm,
@@ -208,7 +207,7 @@ def _page_context(request: HttpRequest, plan: Plan, *, overrides: dict | None = 
         "relationships": relationships,
         "uncovered": [a for a in designated if a.pk not in covered],
         "development_goals": list(plan.development_goals.all()),
-        "history": object_history(plan),
+        "history": selectors.plan_history(plan=plan),
     }
     if editable:
         metrics = selectors.plan_metrics()

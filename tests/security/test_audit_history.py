@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from coaching.models import Checkpoint, Plan, PlanSection, SemiannualReview
+from coaching.models import Checkpoint, Plan, PlanSection, SectionKey, SemiannualReview
+from coaching.selectors import plans as plan_selectors
 from coaching.services import checkpoints as checkpoint_services
 from coaching.services import plans as plan_services
 from kpis.models import Target
@@ -49,6 +50,22 @@ def test_the_plan_page_shows_who_submitted_the_plan(client, org):
     client.force_login(org.leader_a1)
     history = _history_section(client.get(plan.get_absolute_url()))
     assert "RM A1" in history and "Status" in history
+
+
+def test_the_plan_page_shows_who_edited_which_section_with_the_plans_own_changes(client, org):
+    plan = plan_services.plan_create(owner=org.rm_a1, year=2026, by=org.rm_a1)
+    section = plan.sections.get(key=SectionKey.TERRITORY)
+    plan_services.section_save(plan=plan, key=SectionKey.TERRITORY, content="Agri-food SMEs in the north",
+                               base_version=section.version, by=org.rm_a1)  # fmt: skip
+    plan_services.plan_submit(plan=plan, by=org.rm_a1, now=timezone.now())
+    records = plan_selectors.plan_history(plan=plan)
+    assert [(r.user, r.changed) for r in records[:2]] == [
+        (org.rm_a1, ("status", "submitted")),
+        (org.rm_a1, ("Territory plan",)),
+    ]  # newest first: the submission, then the section's edit
+    client.force_login(org.leader_a1)
+    history = _history_section(client.get(plan.get_absolute_url()))
+    assert "Territory plan" in history and "RM A1" in history
 
 
 def test_the_target_page_shows_who_changed_the_target(client, org):
