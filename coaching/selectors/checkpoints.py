@@ -119,7 +119,8 @@ def checkpoint_snapshot(*, checkpoint: Checkpoint, today: datetime.date) -> Snap
         rows.append(
             {
                 "metric_id": metric.pk,
-                "metric": str(metric),
+                "metric": str(metric),  # as the opener read it; shown in the reader's language from:
+                "metric_name": metric.name,  # the catalogue's name, frozen with the snapshot
                 "unit": metric.unit,
                 "plan": _str(plan),
                 "actual": _str(actual),

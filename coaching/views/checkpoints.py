@@ -190,7 +190,9 @@ def _figure(value: Decimal | None, unit: str) -> str:
 
 
 def _snapshot_rows(checkpoint: Checkpoint) -> list[dict]:
-    """The frozen snapshot's rows ready to show: figures formatted for the reader, attainment in percent."""
+    """The frozen snapshot's rows ready to show: metric names in the reader's language (as Metric.__str__
+    gives them; a snapshot from before `metric_name` was kept shows the name its opener read), figures
+    formatted for the reader, attainment in percent."""
     rows = []
     for row in (checkpoint.snapshot or {}).get("rows", []):
         unit = row.get("unit", "")
@@ -198,7 +200,7 @@ def _snapshot_rows(checkpoint: Checkpoint) -> list[dict]:
         variance = _decimal(row.get("variance"))
         rows.append(
             {
-                "metric": row.get("metric", ""),
+                "metric": _(row["metric_name"]) if row.get("metric_name") else row.get("metric", ""),
                 "plan": _figure(_decimal(row.get("plan")), unit),
                 "actual": _figure(_decimal(row.get("actual")), unit),
                 "variance": ("+" if variance and variance > 0 else "") + _figure(variance, unit),

@@ -270,6 +270,28 @@ def test_opening_shows_the_snapshot_and_the_off_track_metric_as_a_proposed_probl
     assert "since " in page and "Close meeting" in page
 
 
+def test_the_snapshot_names_each_metric_in_the_readers_language_whoever_opened_the_meeting(org, checkpoints):
+    metric = MetricFactory(code="appointments", name="Appointments", source=MetricSource.APPOINTMENTS)
+    TargetFactory(user=org.rm_a1, metric=metric, year=timezone.localdate().year, value=D("100"))
+    org.leader_a1.language, org.rm_a1.language = "fr", "en"
+    org.leader_a1.save(update_fields=["language"])
+    org.rm_a1.save(update_fields=["language"])
+    checkpoint = checkpoints["rm_a1"]
+    leader, rm = Client(), Client()
+    leader.force_login(org.leader_a1)
+    rm.force_login(org.rm_a1)
+    leader.post(reverse("coaching:checkpoint-open", args=[checkpoint.pk]))
+    [row] = leader.get(checkpoint.get_absolute_url()).context["snapshot_rows"]
+    assert row["metric"] == "Rendez-vous"
+    [row] = rm.get(checkpoint.get_absolute_url()).context["snapshot_rows"]
+    assert row["metric"] == "Appointments"  # not the French its opener read
+    checkpoint.refresh_from_db()  # a snapshot taken before the catalogue name was kept: shown as stored
+    checkpoint.snapshot["rows"][0].pop("metric_name")
+    checkpoint.save(update_fields=["snapshot"])
+    [row] = rm.get(checkpoint.get_absolute_url()).context["snapshot_rows"]
+    assert row["metric"] == "Rendez-vous"
+
+
 def test_a_problem_is_dismissed_and_confirmed_again(leader_client, org, checkpoints):
     _off_track_target(org.rm_a1)
     checkpoint = _open(checkpoints["rm_a1"])
