@@ -137,13 +137,15 @@ def owners(*, scope: str, viewer: User | None, within=None) -> list[Owner]:
         return queryset.filter(**{f"{_WITHIN[scope][within[0]]}__in": within[1]})
 
     if scope == Scope.RM:
-        users = User.objects.filter(team__isnull=False).select_related("team")
+        users = User.objects.filter(team__isnull=False)
         if viewer is not None:
             users = users.filter(pk__in=users_visible_to(viewer=viewer).values("pk"))
         users = kept(users)
         return [
-            Owner(Scope.RM, u.pk, u.display_name, u.team_id, u.team.region_id)
-            for u in users.order_by("display_name")
+            Owner(Scope.RM, *values)
+            for values in users.order_by("display_name").values_list(
+                "pk", "display_name", "team_id", "team__region_id"
+            )
         ]
     if scope == Scope.TEAM:
         teams = kept(
@@ -488,27 +490,48 @@ def actuals_by_scope(
     ordered = sorted(needed.values(), key=lambda m: m.source == MetricSource.FORECAST_ACCURACY)
     parts = _owner_parts(ordered, period, viewer, within)
     keys = _owner_keys(scopes, within)
-    result: dict[str, dict[int, dict[int, Decimal]]] = {}
-    for scope in scopes:
-        values: dict[int, dict[int, Decimal]] = {}
-        for m in ordered:
-            rolled: dict[int, Parts] = defaultdict(dict)
-            for owner_id, owner_parts in parts[m.pk].items():
-                if scope == Scope.RM:
-                    key = owner_id
-                elif scope == Scope.BANK:
-                    key = 0
-                elif (key := keys[scope].get(owner_id)) is None:
-                    continue  # in no team: counted in the bank only
-                target = rolled[key]
-                for name, value in owner_parts.items():
-                    target[name] = _add(target.get(name), value)
-            forecast_actuals = values.get(m.forecast_metric_id, {})
-            values[m.pk] = {
-                k: v for k, p in rolled.items() if (v := _value(m, p, forecast_actuals.get(k))) is not None
+    team_of, region_of = keys.get(Scope.TEAM, {}), keys.get(Scope.REGION, {})
+    region_of_team = {team: region_of[owner] for owner, team in team_of.items()}
+    values: dict[str, dict[int, dict[int, Decimal]]] = {scope: {} for scope in scopes}
+    for m in ordered:
+        rolled = _rolled_up(parts[m.pk], scopes, team_of, region_of_team)
+        for scope in scopes:
+            forecast_actuals = values[scope].get(m.forecast_metric_id, {})
+            values[scope][m.pk] = {
+                k: v
+                for k, p in rolled[scope].items()
+                if (v := _value(m, p, forecast_actuals.get(k))) is not None
             }
-        result[scope] = {pk: values[pk] for pk in (m.pk for m in metrics)}
-    return result
+    return {scope: {m.pk: values[scope][m.pk] for m in metrics} for scope in scopes}
+
+
+def _merge(target: Parts, parts: Parts) -> None:
+    for name, value in parts.items():
+        target[name] = _add(target.get(name), value)
+
+
+def _rolled_up(per_owner: dict[int, Parts], scopes, team_of: dict, region_of_team: dict) -> dict[str, dict]:
+    """One metric's parts per owner key of each scope, in one pass over the people: an RM's as they are, a
+    team's the sum of its people's, a region's of its teams', the bank's (key 0) of everyone's, people in
+    no team included."""
+    out: dict[str, dict] = {Scope.RM: per_owner}
+    teams: dict[int, Parts] = defaultdict(dict)
+    bank: Parts = {}
+    by_team, whole_bank = Scope.TEAM in scopes or Scope.REGION in scopes, Scope.BANK in scopes
+    for owner_id, owner_parts in per_owner.items():
+        if whole_bank:
+            _merge(bank, owner_parts)
+        if by_team and (team := team_of.get(owner_id)) is not None:
+            _merge(teams[team], owner_parts)
+    out[Scope.TEAM] = teams
+    regions: dict[int, Parts] = defaultdict(dict)
+    if Scope.REGION in scopes:
+        for team, team_parts in teams.items():
+            if (region := region_of_team.get(team)) is not None:
+                _merge(regions[region], team_parts)
+    out[Scope.REGION] = regions
+    out[Scope.BANK] = {0: bank} if per_owner else {}
+    return out
 
 
 def actuals(*, metric: Metric, scope: str, period: Period, viewer: User | None) -> dict[int, Decimal]:
