@@ -542,30 +542,56 @@ class BoardRow:
     overdue: bool
 
 
-def review_board(*, viewer: User, year: int, today: datetime.date) -> dict[str, list[BoardRow]]:
-    """The viewer's RMs' plans for a year by status (RMs with no plan yet under "not started"), each with
-    its open disconnects and whether its submission is overdue."""
+BOARD_ORDER = [
+    "not_started",
+    PlanStatus.DRAFT,
+    PlanStatus.SUBMITTED,
+    PlanStatus.CHANGES_REQUESTED,
+    PlanStatus.APPROVED,
+]
+BOARD_GROUP_ROWS = 50  # rows shown per status on the board page: the work stays bounded for a whole bank
+
+
+def _board_groups(*, viewer: User, year: int, today: datetime.date, team_id: int | None) -> dict[str, list]:
+    """(plan or None, RM, overdue) per status for the viewer's RMs (of one team, asked for), by name."""
     from accounts.models import Role
     from accounts.selectors import users_visible_to
 
-    rms = list(
-        users_visible_to(viewer=viewer).with_role(Role.RM).select_related("team").order_by("display_name")
-    )
-    plans = list(
-        Plan.objects.filter(owner__in=rms, year=year)
+    rms = users_visible_to(viewer=viewer).with_role(Role.RM).select_related("team").order_by("display_name")
+    if team_id is not None:
+        rms = rms.filter(team_id=team_id)
+    rms = list(rms)
+    by_owner = {
+        p.owner_id: p
+        for p in Plan.objects.filter(owner__in=rms, year=year)
         .select_related("owner__team__targeting")
         .prefetch_related("planned_mix")
-    )
-    by_owner = {p.owner_id: p for p in plans}
-    findings = plan_disconnects(plans=plans, today=today)
-    board = {"not_started": [], **{status: [] for status in PlanStatus.values}}
+    }
+    groups: dict[str, list] = {status: [] for status in BOARD_ORDER}
     for rm in rms:
         plan = by_owner.get(rm.pk)
         due = plan.due_date if plan else calculations.default_due_date(year)
         waiting = plan is None or plan.status in (PlanStatus.DRAFT, PlanStatus.CHANGES_REQUESTED)
-        row = BoardRow(plan, rm, findings.get(plan.pk, []) if plan else [], waiting and today > due)
-        board[plan.status if plan else "not_started"].append(row)
-    return board
+        groups[plan.status if plan else "not_started"].append((plan, rm, waiting and today > due))
+    return groups
+
+
+def _with_findings(groups: dict[str, list], today: datetime.date) -> dict[str, list[BoardRow]]:
+    plans = [plan for rows in groups.values() for plan, _rm, _overdue in rows if plan is not None]
+    findings = plan_disconnects(plans=plans, today=today)
+    return {
+        status: [
+            BoardRow(plan, rm, findings.get(plan.pk, []) if plan else [], overdue)
+            for plan, rm, overdue in rows
+        ]
+        for status, rows in groups.items()
+    }
+
+
+def review_board(*, viewer: User, year: int, today: datetime.date) -> dict[str, list[BoardRow]]:
+    """The viewer's RMs' plans for a year by status (RMs with no plan yet under "not started"), each with
+    its open disconnects and whether its submission is overdue."""
+    return _with_findings(_board_groups(viewer=viewer, year=year, today=today, team_id=None), today)
 
 
 # --- The review pages -----------------------------------------------------------------------------------
@@ -575,31 +601,31 @@ def review_board(*, viewer: User, year: int, today: datetime.date) -> dict[str, 
 class BoardColumn:
     status: str  # a PlanStatus, or "not_started"
     label: str
-    rows: list[BoardRow]
+    rows: list[BoardRow]  # the first `per_status` RMs by name
+    count: int  # all of them
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.rows)
 
 
 def review_board_columns(
-    *, viewer: User, year: int, today: datetime.date, team_id: int | None = None
+    *,
+    viewer: User,
+    year: int,
+    today: datetime.date,
+    team_id: int | None = None,
+    per_status: int | None = None,
 ) -> list[BoardColumn]:
     """The review board in workflow order (not started, draft, submitted, changes requested, approved),
-    narrowed to one of the viewer's teams when asked; the same queries as `review_board`."""
-    board = review_board(viewer=viewer, year=year, today=today)
+    narrowed to one of the viewer's teams in the database when asked. With `per_status`, each status shows
+    its first RMs by name and counts the rest, and only the plans shown go through the disconnect
+    detector: an administrator's board over a whole bank costs what a region's does."""
+    groups = _board_groups(viewer=viewer, year=year, today=today, team_id=team_id)
+    shown = {status: rows[:per_status] if per_status else rows for status, rows in groups.items()}
+    rows = _with_findings(shown, today)
     labels = {"not_started": _("Not started"), **{value: str(label) for value, label in PlanStatus.choices}}
-    order = [
-        "not_started",
-        PlanStatus.DRAFT,
-        PlanStatus.SUBMITTED,
-        PlanStatus.CHANGES_REQUESTED,
-        PlanStatus.APPROVED,
-    ]
-    return [
-        BoardColumn(
-            status,
-            labels[status],
-            [row for row in board[status] if team_id is None or row.owner.team_id == team_id],
-        )
-        for status in order
-    ]
+    return [BoardColumn(status, labels[status], rows[status], len(groups[status])) for status in BOARD_ORDER]
 
 
 @dataclass(frozen=True)

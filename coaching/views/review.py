@@ -79,13 +79,17 @@ class ReviewBoardView(View):
         form.is_valid()  # a choice that is not offered is left out, with its error; the other one holds
         year = form.cleaned_data.get("year") or today.year
         team_id = form.cleaned_data.get("team")
-        columns = selectors.review_board_columns(viewer=viewer, year=year, today=today, team_id=team_id)
+        # Across several teams each group shows its first RMs (and counts the rest); one team shows all.
+        per_status = selectors.BOARD_GROUP_ROWS if len(teams) > 1 and team_id is None else None
+        columns = selectors.review_board_columns(
+            viewer=viewer, year=year, today=today, team_id=team_id, per_status=per_status
+        )
         context = {
             "form": form,
             "show_team_filter": len(teams) > 1,
             "year": year,
             "columns": columns,
-            "total": sum(len(c.rows) for c in columns),
+            "total": sum(c.count for c in columns),
             "default_due": calculations.default_due_date(year),
         }
         return render(request, "coaching/review_board.html", context)

@@ -205,6 +205,34 @@ def test_board_with_a_team_not_offered_shows_the_error_to_a_director(director_cl
     assert owners == {org.rm_a1, org.rm_a1_peer, org.rm_a2}
 
 
+def test_across_several_teams_each_group_shows_its_first_rms_and_counts_the_rest(
+    director_client, org, plans, monkeypatch
+):
+    """Region A's three RMs all submitted: with two rows a group, RM A1 and RM A1 peer are shown (by name),
+    RM A2 is counted, and the disconnect detector reads only the plans shown. Choosing a team shows it all."""
+    from coaching.selectors import plans as plan_selectors
+
+    monkeypatch.setattr(plan_selectors, "BOARD_GROUP_ROWS", 2)
+    read = []
+    detector = plan_selectors.plan_disconnects
+    monkeypatch.setattr(
+        plan_selectors,
+        "plan_disconnects",
+        lambda *, plans, today: read.extend(plans) or detector(plans=plans, today=today),
+    )
+    response = director_client.get(reverse("coaching:review-board"), {"year": YEAR})
+    submitted = next(c for c in response.context["columns"] if c.status == PlanStatus.SUBMITTED)
+    assert ([row.owner for row in submitted.rows], submitted.count) == ([org.rm_a1, org.rm_a1_peer], 3)
+    assert set(read) == {plans["rm_a1"], plans["rm_a1_peer"]}
+    page = _page(response)
+    assert 'data-testid="count-submitted">3<' in page
+    assert "And 1 more RM: choose a team above to see every plan of this group." in page
+    response = director_client.get(reverse("coaching:review-board"), {"year": YEAR, "team": org.team_a1.pk})
+    submitted = next(c for c in response.context["columns"] if c.status == PlanStatus.SUBMITTED)
+    assert ([row.owner for row in submitted.rows], submitted.more) == ([org.rm_a1, org.rm_a1_peer], 0)
+    assert "more RM" not in _page(response)
+
+
 def test_board_opens_on_the_current_year(leader_client, org):
     response = leader_client.get(reverse("coaching:review-board"))
     assert response.context["year"] == timezone.localdate().year
