@@ -804,26 +804,29 @@ class TeamStandards:
     rows: list[StandardRow]
 
 
-def standard_board(*, viewer: User, today: date) -> list[TeamStandards]:
+def standard_board(*, viewer: User, today: date, teams: list[Team] | None = None) -> list[TeamStandards]:
     """Each visible team's guidance parameters with each visible RM's figure for the year to date.
 
     Per-week (per-month) standards compare the RM's count ÷ weeks (months) elapsed; ratio standards the
     RM's ratio: a metric's own (a product mix, retention) or, for a count that is a funnel ratio's numerator
     (appointments, proposals, wins), that ratio, as the funnel page reads the same standard (see
     RATIO_STANDARD_SOURCES). One aggregate per source table for all RMs at once, whatever their number.
+    `teams` (some of the visible teams: a page of them) narrows the board, and what it reads, to those.
     """
-    teams = list(teams_visible_to(viewer=viewer).order_by("name", "pk"))
+    if teams is None:
+        teams = list(teams_visible_to(viewer=viewer).order_by("name", "pk"))
+    within = (Scope.TEAM, [t.pk for t in teams])
     standards = list(
         Standard.objects.filter(team__in=teams)
         .select_related("metric__forecast_metric")
         .order_by("metric__display_order", "metric__name", "pk")
     )
-    rms = owners(scope=Scope.RM, viewer=viewer)
+    rms = owners(scope=Scope.RM, viewer=viewer, within=within)
     start = date(today.year, 1, 1)
     period = Period(start, today, f"{today.year} YTD")
     metrics = {s.metric_id: s.metric for s in standards}
     figures = actuals_by_scope(
-        metrics=list(metrics.values()), scopes=[Scope.RM], period=period, viewer=viewer
+        metrics=list(metrics.values()), scopes=[Scope.RM], period=period, viewer=viewer, within=within
     )[Scope.RM]
     divisor = {
         StandardPeriod.WEEK: calculations.weeks_elapsed(start, today),

@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from django.views import View
 
 from accounts.models import Role, User
-from accounts.selectors import user_can_change, users_visible_to
+from accounts.selectors import teams_visible_to, user_can_change, users_visible_to
 from salesplan.history import object_history
 from targeting.selectors import accounts_visible_to
 
@@ -49,6 +49,7 @@ from ..models import (
 )
 
 PAGE_SIZE = 25
+TEAMS_PER_PAGE = 10  # the standards board: a page of teams, each with its RMs' figures
 
 
 def metric_display(value: Decimal | None, unit: str, currency: str = "EUR") -> str:
@@ -62,8 +63,8 @@ def metric_display(value: Decimal | None, unit: str, currency: str = "EUR") -> s
     return floatformat(value, "-1g")
 
 
-def _paginate(request: HttpRequest, queryset) -> tuple:
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+def _paginate(request: HttpRequest, queryset, per_page: int = PAGE_SIZE) -> tuple:
+    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()
@@ -573,7 +574,9 @@ class StandardListView(View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         today = timezone.localdate()
-        board = selectors.standard_board(viewer=request.user, today=today)
+        visible = teams_visible_to(viewer=request.user).order_by("name", "pk")
+        page, query = _paginate(request, visible, per_page=TEAMS_PER_PAGE)
+        board = selectors.standard_board(viewer=request.user, today=today, teams=list(page))
         editable = set(selectors.standard_teams_for(viewer=request.user).values_list("pk", flat=True))
         teams = []
         for team in board:
@@ -596,6 +599,8 @@ class StandardListView(View):
             "today": today,
             "weeks": calculations.weeks_elapsed(date(today.year, 1, 1), today),
             "can_create": bool(editable),
+            "page_obj": page,
+            "query": query,
         }
         return render(request, "kpis/standard_list.html", context)
 

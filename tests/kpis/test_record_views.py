@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Team
 from kpis import calculations as calc
 from kpis.models import (
     Activity,
@@ -819,15 +820,38 @@ def test_standard_list_query_count_does_not_grow_with_rows(
     for code in ("conversations", "mix-loans", "forecast-accuracy"):
         StandardFactory(team=org.team_a1, metric=metric(code), value=D("0.5"))
     url = reverse("kpis:standard-list")
-    # session, user (role annotated), teams, standards (metrics joined), RMs, one aggregate per source
-    # table (activities for conversations; won deals for the loan mix and forecast accuracy's actual; the
-    # forecasts), teams the viewer may edit
+    # session, user (role annotated), the teams and their count (a page of them), standards (metrics
+    # joined), RMs, one aggregate per source table (activities for conversations; won deals for the loan mix
+    # and forecast accuracy's actual; the forecasts), teams the viewer may edit
     _grow_standards(org, 3, today)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert leader_client.get(url).status_code == 200
     _grow_standards(org, 20, today)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert leader_client.get(url).status_code == 200
+
+
+def test_the_standards_board_shows_a_page_of_teams_each_with_its_rms_figures(
+    admin_client, org, today, monkeypatch
+):
+    from kpis.views import records
+
+    monkeypatch.setattr(records, "TEAMS_PER_PAGE", 1)
+    for team in (org.team_a1, org.team_a2):
+        StandardFactory(team=team, metric=metric("conversations"), value=D("15"), period=StandardPeriod.WEEK)
+    _conversations(org.rm_a1, 30, today)
+    _conversations(org.rm_a2, 4, today)
+    first = admin_client.get(reverse("kpis:standard-list"))
+    names = [t["team"].name for t in first.context["teams"]]
+    assert len(names) == 1 and first.context["page_obj"].paginator.num_pages == Team.objects.count()
+    pages = {}
+    for number in range(1, Team.objects.count() + 1):
+        response = admin_client.get(reverse("kpis:standard-list"), {"page": number})
+        (team,) = response.context["teams"]
+        pages[team["team"].pk] = {c.rm.label: c.value for r in team["rows"] for c in r["cells"]}
+    assert pages[org.team_a1.pk] == {"RM A1": "15", "RM A1 peer": "0"}
+    assert pages[org.team_a2.pk] == {"RM A2": "2"}
+    assert 'aria-label="Pages"' in first.content.decode()
 
 
 # --- Forecasts ----------------------------------------------------------------------------------------
