@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import floatformat
@@ -425,13 +426,42 @@ def _owner_key(target: Target) -> tuple:
     return (2, target.user.display_name, "user", target.user_id)
 
 
+def _owner_keys(targets) -> list[tuple]:
+    """Every owner with targets among `targets`, once, regions first, then teams, then RMs, each by name:
+    one query, a row per owner whatever the number of targets."""
+    keys = set()
+    rows = targets.order_by().values_list(
+        "region_id", "region__name", "team_id", "team__name", "user_id", "user__display_name"
+    )
+    for region, region_name, team, team_name, user, user_name in rows.distinct():
+        if region:
+            keys.add((0, region_name, "region", region))
+        elif team:
+            keys.add((1, team_name, "team", team))
+        else:
+            keys.add((2, user_name, "user", user))
+    return sorted(keys)
+
+
+OWNERS_PER_PAGE = 20  # the target list: a page of owners, each with all its targets
+
+
 class TargetListView(View):
-    """Targets of a year the viewer may see, grouped by owner, with each team's target against the sum of
-    its RMs' targets (the gap flagged)."""
+    """Targets of a year the viewer may see, grouped by owner, a page of owners at a time (or the one
+    picked), with each team's target against the sum of its RMs' targets (the gap flagged)."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
         viewer, year = request.user, _year(request, timezone.localdate())
-        targets = list(selectors.targets_visible_to(viewer=viewer).filter(year=year))
+        visible = selectors.targets_visible_to(viewer=viewer).filter(year=year)
+        keys = _owner_keys(visible)
+        chosen = request.GET.get("owner", "")
+        picked = [k for k in keys if f"{k[2]}:{k[3]}" == chosen]
+        page, query = _paginate(request, keys, per_page=OWNERS_PER_PAGE)
+        shown = picked or list(page)
+        ids = {kind: [k[3] for k in shown if k[2] == kind] for kind in ("region", "team", "user")}
+        targets = list(
+            visible.filter(Q(region__in=ids["region"]) | Q(team__in=ids["team"]) | Q(user__in=ids["user"]))
+        ) if shown else []  # fmt: skip
         rms, teams, regions = selectors.target_owners_for(viewer=viewer)
         changeable = set()
         if is_manager(viewer):
@@ -463,14 +493,14 @@ class TargetListView(View):
                     row.gap_sign = (gap["gap"] > 0) - (gap["gap"] < 0)
             group.rows.append(row)
         # A leader or director sees many owners: the picker narrows the page to one of them.
-        choices = [(f"{g.kind}:{g.owner.pk}", g) for g in groups.values()]
-        chosen = request.GET.get("owner", "")
-        shown = [g for key, g in choices if not chosen or key == chosen]
+        choices = [(f"{kind}:{pk}", name, kind) for _order, name, kind, pk in keys]
         context = {
             "year": year,
-            "groups": shown,
+            "groups": list(groups.values()),
             "owner_choices": choices if len(choices) > 1 else [],
-            "chosen": chosen,
+            "chosen": chosen if picked else "",
+            "page_obj": None if picked else page,
+            "query": query,
             "can_create": is_manager(viewer),
             "years": [year - 1, year, year + 1],
         }

@@ -668,7 +668,7 @@ def test_target_list_narrows_to_one_owner(leader_client, org, records):
     TargetFactory(user=None, team=org.team_a1, metric=metric("conversations"), value=D("1380"))
     url = reverse("kpis:target-list")
     response = leader_client.get(url, {"year": 2026})
-    assert [key for key, _group in response.context["owner_choices"]] == [
+    assert [key for key, _name, _kind in response.context["owner_choices"]] == [
         f"team:{org.team_a1.pk}", f"user:{org.rm_a1.pk}", f"user:{org.rm_a1_peer.pk}",
     ]  # fmt: skip
     response = leader_client.get(url, {"year": 2026, "owner": f"user:{org.rm_a1_peer.pk}"})
@@ -691,15 +691,38 @@ def _grow_targets(org, n: int) -> None:
 
 def test_target_list_query_count_does_not_grow_with_rows(leader_client, org, django_assert_num_queries):
     url = reverse("kpis:target-list")
-    # session, user (role annotated), targets (metric, owners, distribution joined), the RMs and the teams
-    # the viewer sets targets for (a leader directs no region: no query), the sums of the RMs' targets per
-    # team and metric, the team targets
+    # session, user (role annotated), the owners with targets (one row each), the page's targets (metric,
+    # owners, distribution joined), the RMs and the teams the viewer sets targets for (a leader directs no
+    # region: no query), the sums of the RMs' targets per team and metric, the team targets
     _grow_targets(org, 3)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert leader_client.get(url, {"year": 2026}).status_code == 200
     _grow_targets(org, 20)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert leader_client.get(url, {"year": 2026}).status_code == 200
+
+
+def test_target_list_shows_a_page_of_owners_each_with_all_its_targets(admin_client, org, monkeypatch):
+    from kpis.views import records as views
+
+    monkeypatch.setattr(views, "OWNERS_PER_PAGE", 2)
+    for region in (org.region_a, org.region_b):
+        TargetFactory(user=None, region=region, metric=metric("conversations"), value=D("3000"))
+    for rm in (org.rm_a1, org.rm_a2):
+        for code in ("conversations", "wins"):
+            TargetFactory(user=rm, metric=metric(code), value=D("10"))
+    url = reverse("kpis:target-list")
+    seen = []
+    for number in (1, 2):
+        response = admin_client.get(url, {"year": 2026, "page": number})
+        seen.append([(str(g.owner), len(g.rows)) for g in response.context["groups"]])
+    assert seen == [[("Region A", 1), ("Region B", 1)], [("RM A1", 2), ("RM A2", 2)]]
+    assert response.context["page_obj"].paginator.count == 4  # owners, not targets
+    page = response.content.decode()
+    assert 'aria-label="Pages"' in page and "year=2026&amp;page=1" in page
+    picked = admin_client.get(url, {"year": 2026, "owner": f"user:{org.rm_a2.pk}", "page": 1})
+    assert [str(g.owner) for g in picked.context["groups"]] == ["RM A2"]
+    assert picked.context["page_obj"] is None
 
 
 # --- Standards ----------------------------------------------------------------------------------------
