@@ -231,11 +231,14 @@ def _funnel_counts(scope, period, viewer, split, owner_ids=None, median=True):
 
 def funnel(
     *, scope: str, period: Period, viewer: User | None, split_playing_field: bool = False,
-    owner_ids: Collection[int] | None = None, median: bool = True,
+    owner_ids: Collection[int] | None = None, median: bool = True, of: list[Owner] | None = None,
 ) -> list[FunnelRow]:  # fmt: skip
     """The five prospecting KPIs per owner of the scope for a period (a fixed number of queries); with
-    `owner_ids`, only those owners (RMs, teams or regions) are read and returned; without `median`, the
+    `owner_ids`, only those owners (RMs, teams or regions) are read and returned, and with `of` (some of
+    `owners(...)`, e.g. a page of them) only those, without reading the owners again; without `median`, the
     sales cycle's median is left out (the rest adds up across owners: see calculations.funnel_sum)."""
+    if of is not None:
+        owner_ids = [o.id for o in of]
     if owner_ids is not None:
         owner_ids = set(owner_ids)
     acts, deals, medians, keyed = _funnel_counts(
@@ -244,7 +247,7 @@ def funnel(
     fields = [""] if not split_playing_field else ["top_down", "bottom_up", ""]
     rows = []
     within = (scope, owner_ids) if owner_ids is not None and keyed else None
-    for owner in owners(scope=scope, viewer=viewer, within=within):
+    for owner in of if of is not None else owners(scope=scope, viewer=viewer, within=within):
         for pf in fields:
             k = ((owner.id,) if keyed else ()) + ((pf,) if split_playing_field else ())
             a, d = acts.get(k, {}), deals.get(k, {})

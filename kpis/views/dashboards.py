@@ -12,6 +12,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -316,6 +317,9 @@ def funnel_table(rows: list[selectors.FunnelRow], *, viewer: User, split: bool) 
     return FunnelTable(lines, fields, left_out)
 
 
+FUNNEL_PAGE_SIZE = 50  # owners per page of the funnel table (the CSV export holds them all)
+
+
 class FunnelView(View):
     """The five prospecting KPIs per RM, team, region or bank (as the role allows) for a period, each
     conversation-to-appointment ratio against the national band and the team's standard."""
@@ -329,10 +333,20 @@ class FunnelView(View):
         }
         if form.is_valid():
             by, period, split = (form.cleaned_data[k] for k in ("by", "period", "split"))
-            rows = selectors.funnel(scope=by, period=period, viewer=request.user, split_playing_field=split)
+            # A page of owners at a time (a bank has hundreds of RMs); only their rows are read.
+            page = Paginator(selectors.owners(scope=by, viewer=request.user), FUNNEL_PAGE_SIZE).get_page(
+                request.GET.get("page")
+            )
+            rows = selectors.funnel(
+                scope=by, period=period, viewer=request.user, split_playing_field=split, of=list(page)
+            )  # fmt: skip
             table = funnel_table(rows, viewer=request.user, split=split)
             export = {"by": by, "period": "" if period.is_all_time else period.label}
+            query = request.GET.copy()
+            query.pop("page", None)
             context |= {
+                "page_obj": page,
+                "query": query.urlencode(),
                 "lines": table.lines,
                 "left_out": table.left_out,
                 "period": period,

@@ -246,6 +246,24 @@ def test_funnel_holds_the_ratio_against_the_team_standard_only_when_there_is_one
     assert "no team standard" in page and 'data-status="off_track"' in page
 
 
+def test_funnel_shows_a_page_of_owners_and_the_export_all_of_them(admin_client, march, monkeypatch):
+    from kpis.views import dashboards
+
+    monkeypatch.setattr(dashboards, "FUNNEL_PAGE_SIZE", 2)
+    params = {"by": "rm", "period": "2026-03"}
+    pages = []
+    for number in (1, 2):
+        response = admin_client.get(reverse("kpis:funnel"), {**params, "page": number})
+        pages.append({line.owner.label: line.cells[0].figure for line in response.context["lines"]})
+        assert response.context["page_obj"].paginator.count == 4  # the four RMs
+    labels = [label for page in pages for label in page]
+    assert [len(p) for p in pages] == [2, 2] and labels == sorted(labels) and len(set(labels)) == 4
+    assert pages[0]["RM A1"] == "10.0%"  # RM A1's own ratio (1 appointment of 10 conversations)
+    assert 'aria-label="Pages"' in response.content.decode()
+    export = _csv(admin_client.get(reverse("kpis:funnel-export"), params))
+    assert len(export) == 4 + 1  # the CSV holds every RM, not a page
+
+
 def test_funnel_by_team_and_by_region_for_a_director(director_client, march):
     url = reverse("kpis:funnel")
     teams = director_client.get(url, {"by": "team", "period": "2026-03"}).context["lines"]
