@@ -120,9 +120,10 @@ def _replace_month(rows: list[tuple], year: int, month: int, now: datetime) -> N
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [PLAN_ACTUAL_LOCK, year * 100 + month])
         PlanActual.objects.filter(year=year, month=month).delete()
         if copy:
+            stamp = computed_at.isoformat()  # once, not once per row
             data = io.StringIO()
             csv.writer(data).writerows(
-                ["" if value is None else value for value in (*row, computed_at)] for row in rows
+                ["" if value is None else value for value in (*row, stamp)] for row in rows
             )  # an unquoted empty field is NULL in COPY's csv format
             data.seek(0)
             cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)", data)
