@@ -5,6 +5,7 @@ from copy import copy
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -43,7 +44,9 @@ def _filtered_accounts(request: HttpRequest):
     filterset = AccountFilter(request.GET, queryset=accounts, viewer=request.user)
     qs = filterset.qs if filterset.is_valid() else accounts.none()
     if not request.GET.get("ordering"):
-        qs = qs.order_by("legal_name", "pk")
+        # By name as people read it ("acme" beside "Acme"), which the unique index on the lower-case name
+        # serves: the first page of a bank's 60,000 accounts is read from it, not sorted out of them all.
+        qs = qs.order_by(Lower("legal_name"), "pk")
     return filterset, qs
 
 
