@@ -156,6 +156,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # --- Forms ----------------------------------------------------------------------------------------
+FORM_RENDERER = (
+    "salesplan.renderers.FormRenderer"  # Django's, with <select> written without a template per option
+)
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
