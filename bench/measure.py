@@ -202,11 +202,17 @@ def plan_actual() -> dict:
     year, month = latest_closed_month(timezone.localdate())
     end = month_end(year, month)
     start = datetime.date(year, 1, 1)
-    firsts, agains, figures = [], [], []
+    firsts, agains, figures, writes = [], [], [], []
     for _i in range(3):
         began = time.perf_counter()
-        selectors.plan_vs_actual_scopes(scopes=selectors.SCOPES, year=year, month=month, viewer=None)
+        by_scope = selectors.plan_vs_actual_scopes(
+            scopes=selectors.SCOPES, year=year, month=month, viewer=None
+        )
         figures.append(time.perf_counter() - began)
+        PlanActual.objects.filter(year=year, month=month).delete()
+        began = time.perf_counter()
+        services.plan_actual_write(by_scope=by_scope, year=year, month=month, now=timezone.now())
+        writes.append(time.perf_counter() - began)
         PlanActual.objects.filter(year=year, month=month).delete()
         began = time.perf_counter()
         rows = services.plan_actual_store(year=year, month=month, now=timezone.now())
@@ -229,6 +235,7 @@ def plan_actual() -> dict:
         "again_seconds": round(again, 3), "figures_seconds": round(computed, 3), "floor_rows": floor_rows,
         "floor_seconds": round(floor, 3), "ratio": round(first / floor, 2), "again_ratio": round(again / floor, 2),
         "figures_ratio": round(computed / floor, 2), "storing_floor_seconds": storing,
+        "writing_seconds": round(min(writes), 3),
         "floor_and_storing_ratio": round((floor + storing) / floor, 2),
     }  # fmt: skip
 

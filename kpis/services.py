@@ -89,6 +89,11 @@ def plan_actual_store(*, year: int, month: int, now: datetime) -> int:
     again (or twice at once, or after a run killed halfway) leaves exactly one row per owner × metric ×
     month, those of the latest run; an owner or metric gone since an earlier run leaves no row behind."""
     by_scope = selectors.plan_vs_actual_scopes(scopes=selectors.SCOPES, year=year, month=month, viewer=None)
+    return plan_actual_write(by_scope=by_scope, year=year, month=month, now=now)
+
+
+def plan_actual_write(*, by_scope: dict, year: int, month: int, now: datetime) -> int:
+    """Write `plan_vs_actual_scopes`'s rows as the month's (see `plan_actual_store`); the number of rows."""
     rows = [
         (str(scope), r.owner.id, r.metric.pk, year, month, r.plan, r.actual, r.variance, r.attainment,
          str(r.status))
