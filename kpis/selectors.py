@@ -838,10 +838,8 @@ def standard_board(*, viewer: User, today: date, teams: list[Team] | None = None
     kpi_of = {source: kpi for kpi, source in RATIO_STANDARD_SOURCES.items()}
     funnels = {}
     if rms and any(s.period == StandardPeriod.RATIO and s.metric.source in kpi_of for s in standards):
-        rows_ = funnel(
-            scope=Scope.RM, period=period, viewer=viewer, owner_ids=[o.id for o in rms], median=False
-        )
-        funnels = {row.owner.id: row.funnel for row in rows_}
+        read = funnel(scope=Scope.RM, period=period, viewer=viewer, of=rms, median=False)
+        funnels = {row.owner.id: row.funnel for row in read}
     board = []
     for team in teams:
         team_rms = [o for o in rms if o.team_id == team.pk]
