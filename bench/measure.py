@@ -23,6 +23,11 @@ PAGES = [
     "/coaching/plans/review/",
     "/coaching/checkpoints/{pk}/",
 ]
+# The administrator's pages: the main ones and the lists that grow with the whole bank.
+ADMIN_PAGES = [
+    "/", "/kpis/dashboard/", "/targeting/accounts/", "/coaching/plans/review/", "/kpis/", "/kpis/targets/",
+    "/kpis/standards/", "/kpis/opportunities/", "/kpis/activities/", "/coaching/checkpoints/",
+]  # fmt: skip
 IMPORTER = "director1@bench.example"  # sees region 1: rm0001 … rm0120
 IMPORT_PREFIX = "BENCH-IMPORT-"
 
@@ -74,8 +79,10 @@ def page_times() -> dict:
     the view, the forms, the templates), beside the floor page's. Where a page's time goes, without the
     load test's contention for the machine's cores."""
     from django.conf import settings
-    from django.db import connection
+    from django.db import connection, transaction
     from django.test import Client
+
+    from accounts.models import User
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     # Static files by name (no manifest): the bench does not collect them for this child.
@@ -92,11 +99,10 @@ def page_times() -> dict:
             sql["queries"] += 1
             sql["seconds"] += time.perf_counter() - began
 
-    result = {}
-    for role, user in users.items():
+    def time_pages(role: str, user, pages: list[str]) -> None:
         client = Client()
         client.force_login(user)
-        for page in ["/floor/", *PAGES]:
+        for page in ["/floor/", *pages]:
             url = page.format(pk=checkpoint.pk if checkpoint else 0)
             response = client.get(url, follow=True, secure=True)
             final = response.redirect_chain[-1][0] if response.redirect_chain else url
@@ -115,6 +121,18 @@ def page_times() -> dict:
                 "ms": round(best[0] * 1000, 1), "sql_ms": round(best[1] * 1000, 1), "queries": best[2],
                 "python_ms": round((best[0] - best[1]) * 1000, 1),
             }  # fmt: skip
+
+    result = {}
+    for role, user in users.items():
+        time_pages(role, user, PAGES)
+    # The administrator sees the whole bank: the lists that grow with it, with an administrator made for the
+    # measure and rolled back with it (the generated bank has none).
+    with transaction.atomic():
+        admin = User.objects.create_superuser(
+            email="bench-admin@bench.example", password=None, display_name="Bench administrator"
+        )
+        time_pages("admin", admin, ADMIN_PAGES)
+        transaction.set_rollback(True)
     return result
 
 

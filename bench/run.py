@@ -137,7 +137,9 @@ def _page_times(times: dict | None) -> list[str]:
         "",
         "One request at a time, in process (the test client, DEBUG off, cached templates), best of five after "
         "a warm-up: the whole request, the part spent in SQL statements, and the rest in Python (the view, its "
-        "forms and its templates). No load: this is each page's own work, without contention for the cores.",
+        "forms and its templates). No load: this is each page's own work, without contention for the cores. "
+        "The RM, leader and director of the load test on its main pages, and an administrator (made for the "
+        "measure and rolled back) on the lists that grow with the whole bank.",
         "",
         "| role | page | ms | SQL ms (queries) | Python ms | ÷ the floor page's ms |",
         "| --- | --- | ---: | ---: | ---: | ---: |",
