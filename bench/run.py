@@ -287,8 +287,9 @@ def render(fig: dict) -> str:
                 f"(COPY, the fastest way in): the floor followed by that alone is "
                 f"{pa['floor_and_storing_ratio']}× the floor, so a run that stores its rows has "
                 f"{round(PLAN_ACTUAL_GOAL - pa['floor_and_storing_ratio'], 2)}× of the floor's time left for "
-                "the targets, the statuses and the roll-up in Python, against the "
-                f"{round(pa['ratio'] - pa['floor_and_storing_ratio'], 2)}× they take now."
+                "everything else (the targets' plans, the statuses and the roll-up in Python, the owners' and "
+                "targets' queries, turning the figures into rows), against the "
+                f"{round(pa['ratio'] - pa['floor_and_storing_ratio'], 2)}× that takes now."
                 if "storing_floor_seconds" in pa
                 else ""
             )
