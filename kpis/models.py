@@ -336,7 +336,8 @@ class Activity(models.Model):
         verbose_name_plural = _("activities")
         indexes = [
             # The KPI sums count a team's or region's activities per owner, kind and period: with the
-            # first-appointment flag carried in the index, PostgreSQL counts them from the index alone.
+            # first-appointment flag carried in the index, PostgreSQL counts them from the index alone
+            # (SQLite builds the same index without it: settings silence models.W040).
             models.Index(
                 fields=["owner", "date", "kind"],
                 include=["is_first_appointment"],
@@ -474,11 +475,7 @@ class BalanceSnapshot(models.Model):
         verbose_name = _("balance snapshot")
         verbose_name_plural = _("balance snapshots")
         constraints = [
-            # The balance carried in the unique index: a region's balances at a month end are summed from the
-            # index alone (PostgreSQL; other databases ignore `include`).
-            models.UniqueConstraint(
-                fields=["account", "metric", "month_end"], include=["balance"], name="balance_unique_month"
-            ),
+            models.UniqueConstraint(fields=["account", "metric", "month_end"], name="balance_unique_month"),
         ]
         indexes = [models.Index(fields=["metric", "month_end"])]
 
