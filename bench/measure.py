@@ -32,6 +32,21 @@ IMPORTER = "director1@bench.example"  # sees region 1: rm0001 … rm0120
 IMPORT_PREFIX = "BENCH-IMPORT-"
 
 
+class SqlTimer:
+    """A `connection.execute_wrapper` that counts the SQL statements run through it and adds up their time."""
+
+    def __init__(self) -> None:
+        self.queries, self.seconds = 0, 0.0
+
+    def __call__(self, execute, query, params, many, context):
+        began = time.perf_counter()
+        try:
+            return execute(query, params, many, context)
+        finally:
+            self.queries += 1
+            self.seconds += time.perf_counter() - began
+
+
 def _page_users(size: str) -> tuple[dict, object]:
     """Who looks at the pages, by role, and the meeting page's checkpoint (one the RM had)."""
     from accounts.models import User
@@ -89,15 +104,6 @@ def page_times() -> dict:
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # fmt: skip
     users, checkpoint = _page_users("bank")
-    sql = {"seconds": 0.0, "queries": 0}
-
-    def timed(execute, query, params, many, context):
-        began = time.perf_counter()
-        try:
-            return execute(query, params, many, context)
-        finally:
-            sql["queries"] += 1
-            sql["seconds"] += time.perf_counter() - began
 
     def time_pages(role: str, user, pages: list[str]) -> None:
         client = Client()
@@ -110,13 +116,13 @@ def page_times() -> dict:
                 continue  # the RM's refused review board: nothing to time
             best = None
             for _i in range(5):
-                sql.update(seconds=0.0, queries=0)
-                with connection.execute_wrapper(timed):
+                sql = SqlTimer()
+                with connection.execute_wrapper(sql):
                     began = time.perf_counter()
                     client.get(final, secure=True)
                     total = time.perf_counter() - began
                 if best is None or total < best[0]:
-                    best = (total, sql["seconds"], sql["queries"])
+                    best = (total, sql.seconds, sql.queries)
             result[f"{role} {page}"] = {
                 "ms": round(best[0] * 1000, 1), "sql_ms": round(best[1] * 1000, 1), "queries": best[2],
                 "python_ms": round((best[0] - best[1]) * 1000, 1),
@@ -338,18 +344,9 @@ def run_import(kind: str, path: str, rows: int) -> dict:
     from kpis.models import Activity, Opportunity
 
     command = "import_activities" if kind == "activities" else "import_opportunities"
-    sql = {"queries": 0, "seconds": 0.0}
-
-    def timed(execute, query, params, many, context):  # where the time goes: SQL, or Python around it
-        began = time.perf_counter()
-        try:
-            return execute(query, params, many, context)
-        finally:
-            sql["queries"] += 1
-            sql["seconds"] += time.perf_counter() - began
-
+    sql = SqlTimer()  # where the time goes: SQL, or Python around it
     began = time.perf_counter()
-    with connection.execute_wrapper(timed):
+    with connection.execute_wrapper(sql):
         call_command(command, path, as_email=IMPORTER, dry_run=False, stdout=sys.stderr)
     seconds = time.perf_counter() - began
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -357,8 +354,8 @@ def run_import(kind: str, path: str, rows: int) -> dict:
     table_copy = _copy_into_table(model)
     model.objects.filter(external_id__startswith=IMPORT_PREFIX).delete()
     return {"rows": rows, "seconds": round(seconds, 2), "rows_per_second": round(rows / seconds),
-            "peak_rss_mb": round(peak_mb, 1), "sql_queries": sql["queries"],
-            "sql_seconds": round(sql["seconds"], 2), "table_copy": table_copy}  # fmt: skip
+            "peak_rss_mb": round(peak_mb, 1), "sql_queries": sql.queries,
+            "sql_seconds": round(sql.seconds, 2), "table_copy": table_copy}  # fmt: skip
 
 
 def _copy_into_table(model) -> dict:
