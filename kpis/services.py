@@ -80,7 +80,6 @@ def forecast_set(*, owner: User, metric: Metric, month: date, value, by: User) -
 
 
 PLAN_ACTUAL_KEY = ["scope", "scope_id", "metric", "year", "month"]
-PLAN_ACTUAL_PLACES = {"plan_to_date": 2, "actual_to_date": 2, "variance": 2, "attainment": 4}
 
 
 def plan_actual_store(*, year: int, month: int, now: datetime) -> int:
@@ -133,7 +132,8 @@ def _replace_month(rows: list[tuple], year: int, month: int, now: datetime) -> N
             data.seek(0)
             cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)", data)
             return
-        places = [PLAN_ACTUAL_PLACES.get(f.name) for f in fields[:-1]]  # each row's values, computed_at aside
+        # Each row's values (computed_at aside) rounded to their column's places, as PostgreSQL does on COPY.
+        places = [getattr(f, "decimal_places", None) for f in fields[:-1]]
         one = "(" + ", ".join(["%s"] * len(fields)) + ")"
         batch = max(1, min(1000, ops.bulk_batch_size(fields, rows)))
         for start in range(0, len(rows), batch):
