@@ -418,29 +418,31 @@ class TargetGroup:
     rows: list[TargetRow]
 
 
+def _key(region, region_name, team, team_name, user, user_name) -> tuple:
+    """A target's owner as (order, name, kind, id): regions first, then teams, then RMs, each by name."""
+    if region:
+        return (0, region_name, "region", region)
+    if team:
+        return (1, team_name, "team", team)
+    return (2, user_name, "user", user)
+
+
 def _owner_key(target: Target) -> tuple:
-    if target.region_id:
-        return (0, target.region.name, "region", target.region_id)
-    if target.team_id:
-        return (1, target.team.name, "team", target.team_id)
-    return (2, target.user.display_name, "user", target.user_id)
+    """`_key` of a target read with its owner (only the owner's own name is used)."""
+    region, team, user = target.region, target.team, target.user
+    return _key(
+        target.region_id, region and region.name, target.team_id, team and team.name, target.user_id,
+        user and user.display_name,
+    )  # fmt: skip
 
 
 def _owner_keys(targets) -> list[tuple]:
-    """Every owner with targets among `targets`, once, regions first, then teams, then RMs, each by name:
-    one query, a row per owner whatever the number of targets."""
-    keys = set()
+    """Every owner with targets among `targets`, once and in order: one query, a row per owner whatever the
+    number of targets."""
     rows = targets.order_by().values_list(
         "region_id", "region__name", "team_id", "team__name", "user_id", "user__display_name"
     )
-    for region, region_name, team, team_name, user, user_name in rows.distinct():
-        if region:
-            keys.add((0, region_name, "region", region))
-        elif team:
-            keys.add((1, team_name, "team", team))
-        else:
-            keys.add((2, user_name, "user", user))
-    return sorted(keys)
+    return sorted({_key(*row) for row in rows.distinct()})
 
 
 OWNERS_PER_PAGE = 20  # the target list: a page of owners, each with all its targets
@@ -461,15 +463,16 @@ class TargetListView(View):
         ids = {kind: [k[3] for k in shown if k[2] == kind] for kind in ("region", "team", "user")}
         targets = list(
             visible.filter(Q(region__in=ids["region"]) | Q(team__in=ids["team"]) | Q(user__in=ids["user"]))
-        ) if shown else []  # fmt: skip
-        rms, teams, regions = selectors.target_owners_for(viewer=viewer)
+        )
         changeable = set()
-        if is_manager(viewer):
-            changeable = (
-                {("user", pk) for pk in rms.values_list("pk", flat=True)}
-                | {("team", pk) for pk in teams.values_list("pk", flat=True)}
-                | {("region", pk) for pk in regions.values_list("pk", flat=True)}
+        if is_manager(viewer):  # among the owners shown: those the viewer may set targets for
+            owners_of = zip(
+                ("user", "team", "region"), selectors.target_owners_for(viewer=viewer), strict=True
             )
+            for kind, owners in owners_of:
+                changeable |= {
+                    (kind, pk) for pk in owners.filter(pk__in=ids[kind]).values_list("pk", flat=True)
+                }
         team_ids = sorted({t.team_id for t in targets if t.team_id})
         gaps = selectors.team_target_gaps_for(team_ids=team_ids, year=year) if team_ids else {}
         groups: dict[tuple, TargetGroup] = {}
