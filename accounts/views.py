@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -13,11 +12,11 @@ from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
+from salesplan.paging import paginate
+
 from . import selectors, services
 from .forms import EmailAuthenticationForm, PeopleFilter, ProfileForm
 from .models import Role
-
-PAGE_SIZE = 25
 
 
 class LoginView(auth_views.LoginView):
@@ -92,13 +91,11 @@ class PersonListView(View):
         qs = filterset.qs if filterset.is_valid() else people.none()
         if not request.GET.get("ordering"):
             qs = qs.order_by("display_name", "pk")
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        query = request.GET.copy()
-        query.pop("page", None)
+        page, query = paginate(request, qs)
         return render(
             request,
             "accounts/person_list.html",
-            {"filter": filterset, "page_obj": page, "query": query.urlencode()},
+            {"filter": filterset, "page_obj": page, "query": query},
         )
 
 

@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,6 +28,7 @@ from django.views import View
 from accounts.models import Role, User
 from accounts.selectors import teams_visible_to, users_visible_to
 from salesplan.history import object_history
+from salesplan.paging import paginate
 
 from .. import ical
 from ..forms import add_service_errors
@@ -58,7 +58,6 @@ from ..models import (
 from ..selectors import checkpoints as selectors
 from ..services import checkpoints as services
 
-PAGE_SIZE = 25
 AGENDA = services.AGENDA_PREFIX
 
 
@@ -386,8 +385,7 @@ class CheckpointListView(View):
         if not data.get("ordering"):
             past = data.get("when") == CheckpointFilter.PAST
             qs = qs.order_by("-scheduled_at", "-pk") if past else qs.order_by("scheduled_at", "pk")
-        query = data.copy()
-        query.pop("page", None)
+        page, query = paginate(request, qs, params=data)
         teams = (
             list(teams_visible_to(viewer=viewer))
             if viewer.role in (Role.LEADER, Role.DIRECTOR, Role.ADMIN)
@@ -395,8 +393,8 @@ class CheckpointListView(View):
         )
         context = {
             "filter": filterset,
-            "page_obj": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
-            "query": query.urlencode(),
+            "page_obj": page,
+            "query": query,
             "show_rm_filter": not is_rm,
             "cadence_teams": teams,
             "now": now,
@@ -1032,10 +1030,11 @@ calendar_feed_ics = login_not_required(CalendarFeedIcsView.as_view())
 class NotificationListView(View):
     def get(self, request: HttpRequest) -> HttpResponse:
         notifications = selectors.notifications_for(user=request.user)
+        page, query = paginate(request, notifications)
         context = {
-            "page_obj": Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page")),
+            "page_obj": page,
             "unread": notifications.filter(read_at__isnull=True).count(),
-            "query": "",
+            "query": query,
         }
         return render(request, "coaching/notification_list.html", context)
 

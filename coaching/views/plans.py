@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -18,6 +17,7 @@ from django.views import View
 
 from accounts.models import Role, User
 from accounts.selectors import teams_visible_to
+from salesplan.paging import paginate
 
 from ..forms import (
     DevelopmentGoalForm,
@@ -42,7 +42,6 @@ from ..models import (
 from ..selectors import plans as selectors
 from ..services import plans as services
 
-PAGE_SIZE = 25
 GOALS = [SectionKey.GOALS_SELF, SectionKey.GOALS_BUSINESS, SectionKey.GOALS_PAY, SectionKey.GOALS_MARKET]
 RELATIONSHIP_TEXTS = ["objectives", "resources", "expected_results"]
 PLAN_CHANGED = "plan-changed"  # the htmx event that refreshes the disconnect panel
@@ -282,12 +281,11 @@ class PlanListView(View):
             qs = filterset.qs if filterset.is_valid() else plans.none()
             if not request.GET.get("ordering"):
                 qs = qs.order_by("-year", "owner__display_name", "pk")
-            query = request.GET.copy()
-            query.pop("page", None)
+            page, query = paginate(request, qs)
             context |= {
                 "filter": filterset,
-                "page_obj": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
-                "query": query.urlencode(),
+                "page_obj": page,
+                "query": query,
                 "review_board_url": _review_board_url(),
             }
         else:

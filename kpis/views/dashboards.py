@@ -12,7 +12,6 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import forms
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,6 +27,7 @@ from accounts.selectors import regions_summary, regions_visible_to, teams_visibl
 from kpis.management.commands.kpis import COLUMNS as EXPORT_COLUMNS
 from kpis.management.commands.kpis import kpi_record
 from salesplan.csvio import csv_response
+from salesplan.paging import paginate
 
 from .. import calculations, selectors
 from ..calculations import NATIONAL_CONVERSATION_TO_APPOINTMENT, Funnel, Period, rounded
@@ -334,19 +334,17 @@ class FunnelView(View):
         if form.is_valid():
             by, period, split = (form.cleaned_data[k] for k in ("by", "period", "split"))
             # A page of owners at a time (a bank has hundreds of RMs); only their rows are read.
-            page = Paginator(selectors.owners(scope=by, viewer=request.user), FUNNEL_PAGE_SIZE).get_page(
-                request.GET.get("page")
+            page, query = paginate(
+                request, selectors.owners(scope=by, viewer=request.user), per_page=FUNNEL_PAGE_SIZE
             )
             rows = selectors.funnel(
                 scope=by, period=period, viewer=request.user, split_playing_field=split, of=list(page)
             )  # fmt: skip
             table = funnel_table(rows, viewer=request.user, split=split)
             export = {"by": by, "period": "" if period.is_all_time else period.label}
-            query = request.GET.copy()
-            query.pop("page", None)
             context |= {
                 "page_obj": page,
-                "query": query.urlencode(),
+                "query": query,
                 "lines": table.lines,
                 "left_out": table.left_out,
                 "period": period,

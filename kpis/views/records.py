@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,6 +23,7 @@ from django.views import View
 from accounts.models import Role, User
 from accounts.selectors import teams_visible_to, user_can_change, users_visible_to
 from salesplan.history import object_history
+from salesplan.paging import paginate
 from targeting.selectors import accounts_visible_to
 
 from .. import calculations, selectors, services
@@ -49,7 +49,6 @@ from ..models import (
     Target,
 )
 
-PAGE_SIZE = 25
 TEAMS_PER_PAGE = 10  # the standards board: a page of teams, each with its RMs' figures
 
 
@@ -62,13 +61,6 @@ def metric_display(value: Decimal | None, unit: str, currency: str = "EUR") -> s
     if unit == MetricUnit.MONEY:
         return f"{floatformat(value, '0g')} {currency}"
     return floatformat(value, "-1g")
-
-
-def _paginate(request: HttpRequest, queryset, per_page: int = PAGE_SIZE) -> tuple:
-    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
 
 
 def _year(request: HttpRequest, today: date) -> int:
@@ -106,7 +98,7 @@ class ActivityListView(View):
         activities = selectors.activities_visible_to(viewer=request.user)
         filterset = ActivityFilter(request.GET, queryset=activities, viewer=request.user)
         qs = filterset.qs if filterset.is_valid() else activities.none()
-        page, query = _paginate(request, qs)
+        page, query = paginate(request, qs)
         return render(
             request, "kpis/activity_list.html", {"filter": filterset, "page_obj": page, "query": query}
         )
@@ -223,7 +215,7 @@ class OpportunityListView(View):
         deals = selectors.opportunities_visible_to(viewer=request.user)
         filterset = OpportunityFilter(request.GET, queryset=deals, viewer=request.user)
         qs = filterset.qs if filterset.is_valid() else deals.none()
-        page, query = _paginate(request, qs)
+        page, query = paginate(request, qs)
         context = {
             "filter": filterset,
             "page_obj": page,
@@ -458,7 +450,7 @@ class TargetListView(View):
         keys = _owner_keys(visible)
         chosen = request.GET.get("owner", "")
         picked = [k for k in keys if f"{k[2]}:{k[3]}" == chosen]
-        page, query = _paginate(request, keys, per_page=OWNERS_PER_PAGE)
+        page, query = paginate(request, keys, per_page=OWNERS_PER_PAGE)
         shown = picked or list(page)
         ids = {kind: [k[3] for k in shown if k[2] == kind] for kind in ("region", "team", "user")}
         targets = list(
@@ -608,7 +600,7 @@ class StandardListView(View):
     def get(self, request: HttpRequest) -> HttpResponse:
         today = timezone.localdate()
         visible = teams_visible_to(viewer=request.user).order_by("name", "pk")
-        page, query = _paginate(request, visible, per_page=TEAMS_PER_PAGE)
+        page, query = paginate(request, visible, per_page=TEAMS_PER_PAGE)
         board = selectors.standard_board(viewer=request.user, today=today, teams=list(page))
         editable = set(selectors.standard_teams_for(viewer=request.user).values_list("pk", flat=True))
         teams = []

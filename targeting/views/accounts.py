@@ -4,7 +4,6 @@ from copy import copy
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from salesplan.csvio import csv_response
+from salesplan.paging import paginate
 
 from .. import selectors, services
 from ..filters import AccountFilter
@@ -24,7 +24,6 @@ from ..forms.accounts import (
 )
 from ..models import Account, Contact, ContactLevel
 
-PAGE_SIZE = 25
 EXPORT_HEADER = [
     "legal_name", "industry", "annual_revenue", "currency", "employees", "location", "owner_email",
     "status", "tier", "tier_overridden", "is_high_value", "must_keep", "must_expand", "playing_field",
@@ -59,15 +58,13 @@ class AccountListView(View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         filterset, qs = _filtered_accounts(request)
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page, query = paginate(request, qs)
         for account in page.object_list:
             account.checklist = selectors.checklist_from_annotations(account)
-        query = request.GET.copy()
-        query.pop("page", None)
         return render(
             request,
             "targeting/account_list.html",
-            {"filter": filterset, "page_obj": page, "query": query.urlencode()},
+            {"filter": filterset, "page_obj": page, "query": query},
         )
 
 

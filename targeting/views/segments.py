@@ -5,7 +5,6 @@ Access: an object the viewer may not see answers 404; one they may see but not c
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +16,7 @@ from django.views import View
 
 from accounts.models import Role, Team, User
 from accounts.selectors import owned_by_visible, regions_visible_to, teams_visible_to, user_can_change
+from salesplan.paging import paginate
 
 from .. import selectors, services
 from ..forms.segments import (
@@ -30,7 +30,6 @@ from ..forms.segments import (
 )
 from ..models import Account, NamedAccountEntry, NamedAccountList, Segment
 
-PAGE_SIZE = 25
 MATCHES_SHOWN = 25
 MANAGERS = (Role.LEADER, Role.DIRECTOR, Role.ADMIN)
 
@@ -45,12 +44,6 @@ def _url_or_none(name: str, *args) -> str | None:
         return reverse(name, args=args)
     except NoReverseMatch:
         return None
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 # --- Segments -------------------------------------------------------------------------------------
@@ -80,7 +73,7 @@ class SegmentListView(View):
         qs = filterset.qs if filterset.is_valid() else segments.none()
         if not request.GET.get("ordering"):
             qs = qs.order_by("name", "pk")
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page, query = paginate(request, qs)
         on_page = list(page.object_list)
         counts = selectors.segment_match_counts(viewer=viewer, segments=on_page)
         for segment in on_page:
@@ -92,7 +85,7 @@ class SegmentListView(View):
                 "filter": filterset,
                 "page_obj": page,
                 "segments": on_page,
-                "query": _query_without_page(request),
+                "query": query,
                 "can_create": viewer.role in MANAGERS,
             },
         )
@@ -336,11 +329,11 @@ class NamedListListView(View):
         qs = filterset.qs if filterset.is_valid() else lists.none()
         if not request.GET.get("ordering"):
             qs = qs.order_by("owner__display_name", "pk")
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page, query = paginate(request, qs)
         return render(
             request,
             "targeting/named_list_list.html",
-            {"filter": filterset, "page_obj": page, "query": _query_without_page(request), "year": year},
+            {"filter": filterset, "page_obj": page, "query": query, "year": year},
         )
 
 
