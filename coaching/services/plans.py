@@ -61,6 +61,9 @@ def plan_create(*, owner: User, year: int, by: User) -> Plan:
             owner=owner, year=year, defaults={"due_date": calculations.default_due_date(year)}
         )
         if created:
+            # get_or_create saves before anyone can name the author: the history's "created" row is given
+            # it here, so the plan's history says who opened the plan.
+            plan.history.filter(history_type="+").update(history_user=by)
             PlanSection.objects.bulk_create(PlanSection(plan=plan, key=key) for key in SectionKey.values)
             PlanEvent.objects.create(plan=plan, action="created", by=by)
     return plan

@@ -52,6 +52,12 @@ def test_the_plan_page_shows_who_submitted_the_plan(client, org):
     assert "RM A1" in history and "Status" in history
 
 
+def test_the_plans_history_says_who_opened_it(org):
+    plan = plan_services.plan_create(owner=org.rm_a1, year=2026, by=org.leader_a1)
+    [created] = object_history(plan)
+    assert (created.kind, created.user) == ("+", org.leader_a1)
+
+
 def test_the_plan_page_shows_who_edited_which_section_with_the_plans_own_changes(client, org):
     plan = plan_services.plan_create(owner=org.rm_a1, year=2026, by=org.rm_a1)
     section = plan.sections.get(key=SectionKey.TERRITORY)
