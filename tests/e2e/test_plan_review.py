@@ -147,3 +147,29 @@ def test_leader_requests_changes_rm_revises_leader_approves_then_resets(
     expect(page.get_by_test_id("removed")).to_have_text(re.compile("Healthcare"))
     expect(page.get_by_test_id("added")).to_have_text(re.compile("Logistics"))
     shot("plan-revision-diff")
+
+
+def test_director_sees_the_first_rms_of_each_status_and_chooses_a_team_to_see_all(
+    page, live_server, org, password, shot, monkeypatch
+):
+    from coaching.selectors import plans as plan_selectors
+
+    monkeypatch.setattr(plan_selectors, "BOARD_GROUP_ROWS", 1)  # a whole bank, in miniature
+    year = timezone.localdate().year
+    for rm in (org.rm_a1, org.rm_a1_peer, org.rm_a2):
+        services.plan_create(owner=rm, year=year, by=rm)
+    _log_in(page, live_server, org.director_a, password)
+    page.goto(f"{live_server.url}/coaching/plans/review/")
+    expect(page.get_by_test_id("count-draft")).to_have_text("3")
+    draft = page.get_by_test_id("group-draft")
+    expect(draft.locator("[data-testid^=row-]")).to_have_count(1)
+    expect(page.get_by_test_id("more-draft")).to_contain_text(
+        "And 2 more RMs: choose a team above to see every plan of this group."
+    )
+    shot("plan-review-board-director")
+    page.get_by_label("Team").select_option(label="Team A1")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_test_id("count-draft")).to_have_text("2")
+    expect(draft.locator("[data-testid^=row-]")).to_have_count(2)
+    expect(page.get_by_test_id("more-draft")).to_have_count(0)
+    shot("plan-review-board-director-team")

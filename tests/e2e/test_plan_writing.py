@@ -152,6 +152,15 @@ def test_rm_writes_their_plan_from_blank_to_submitted(page, live_server, org, pa
     shot("plan-submitted")
     assert Plan.objects.get(owner=org.rm_a1, year=year).status == "submitted"
 
+    # The plan's history names the sections written, with who wrote them, beside the submission.
+    history = page.get_by_test_id("history")
+    history.locator("summary").click()
+    expect(history.get_by_test_id("history-table")).to_contain_text("My goals for myself")
+    expect(history.get_by_test_id("history-table")).to_contain_text("RM A1")
+    history.scroll_into_view_if_needed()
+    shot("plan-history")
+    history.screenshot(path=str(SCREENSHOTS / "plan-history-detail.png"))
+
 
 def test_a_save_made_meanwhile_by_the_leader_shows_both_versions_and_nothing_is_lost(
     page, live_server, org, password, shot
