@@ -13,10 +13,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveConstraint(
-            model_name='balancesnapshot',
-            name='balance_unique_month',
-        ),
         migrations.RemoveIndex(
             model_name='activity',
             name='kpis_activi_owner_i_6f8797_idx',
@@ -24,9 +20,5 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='activity',
             index=models.Index(fields=['owner', 'date', 'kind'], include=('is_first_appointment',), name='activity_owner_date_kind'),
-        ),
-        migrations.AddConstraint(
-            model_name='balancesnapshot',
-            constraint=models.UniqueConstraint(fields=('account', 'metric', 'month_end'), include=('balance',), name='balance_unique_month'),
         ),
     ]
