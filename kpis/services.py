@@ -1,7 +1,5 @@
 """Writes of the kpis app: permission and invariants checked, saved in a transaction."""
 
-import csv
-import io
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,9 +8,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.selectors import user_can_change, user_can_see
+from salesplan import bulk
 
 from . import selectors
-from .calculations import rounded
 from .models import Activity, Forecast, Metric, Opportunity, PlanActual, StageChange, Standard, Target
 
 PLAN_ACTUAL_FIELDS = ["plan_to_date", "actual_to_date", "variance", "attainment", "status", "computed_at"]
@@ -92,72 +90,30 @@ def plan_actual_store(*, year: int, month: int, now: datetime) -> int:
 
 
 def plan_actual_write(*, by_scope: dict, year: int, month: int, now: datetime) -> int:
-    """Write `plan_vs_actual_scopes`'s rows as the month's (see `plan_actual_store`); the number of rows."""
+    """Write `plan_vs_actual_scopes`'s rows as the month's (see `plan_actual_store`); the number of rows.
+
+    The month's rows are deleted and the new ones written from plain tuples (`salesplan.bulk`: COPY on
+    PostgreSQL), in one transaction. On PostgreSQL an advisory lock on the month comes first: a second run at
+    the same time waits, then replaces the first's rows rather than colliding with them (SQLite's writers
+    queue anyway)."""
     rows = [
         (str(scope), r.owner.id, r.metric.pk, year, month, r.plan, r.actual, r.variance, r.attainment,
-         str(r.status))
+         str(r.status), now)
         for scope, scope_rows in by_scope.items()
         for r in scope_rows
     ]  # fmt: skip
+    meta = PlanActual._meta
+    columns = [meta.get_field(name).column for name in PLAN_ACTUAL_KEY + PLAN_ACTUAL_FIELDS]
     with transaction.atomic():
-        _replace_month(rows, year, month, now)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [PLAN_ACTUAL_LOCK, year * 100 + month])
+        PlanActual.objects.filter(year=year, month=month).delete()
+        bulk.insert_rows(PlanActual, columns, rows)
     return len(rows)
 
 
-def _replace_month(rows: list[tuple], year: int, month: int, now: datetime) -> None:
-    """Delete the month's rows and write `rows` in their place, from plain tuples.
-
-    `bulk_create` would build and prepare a model instance per row, which cost more than the database's own
-    work at bank scale (`make bench`). On PostgreSQL the rows go in by COPY, the fastest way in (the
-    database rounds the figures to the columns' places, half away from zero like ROUND_HALF_UP), after an
-    advisory lock on the month: a second run at the same time waits, then replaces the first's rows rather
-    than colliding with them. Elsewhere (SQLite, whose writers queue anyway) INSERT … VALUES, a few hundred
-    rows per statement, rounded here."""
-    meta, ops = PlanActual._meta, connection.ops
-    fields = [meta.get_field(name) for name in PLAN_ACTUAL_KEY + PLAN_ACTUAL_FIELDS]
-    columns = ", ".join(ops.quote_name(f.column) for f in fields)
-    table = ops.quote_name(meta.db_table)
-    computed_at = meta.get_field("computed_at").get_db_prep_save(now, connection)
-    with connection.cursor() as cursor:
-        copy = _copy_available(cursor)
-        if copy:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [PLAN_ACTUAL_LOCK, year * 100 + month])
-        PlanActual.objects.filter(year=year, month=month).delete()
-        if copy:
-            stamp = computed_at.isoformat()  # once, not once per row
-            data = io.StringIO()
-            csv.writer(data).writerows(
-                ["" if value is None else value for value in (*row, stamp)] for row in rows
-            )  # an unquoted empty field is NULL in COPY's csv format
-            data.seek(0)
-            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)", data)
-            return
-        # Each row's values (computed_at aside) rounded to their column's places, as PostgreSQL does on COPY.
-        places = [getattr(f, "decimal_places", None) for f in fields[:-1]]
-        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        batch = max(1, min(1000, ops.bulk_batch_size(fields, rows)))
-        for start in range(0, len(rows), batch):
-            chunk = rows[start : start + batch]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))}",  # noqa: S608 - names from the model, values as parameters
-                [value for row in chunk for value in (*_rounded(row, places), computed_at)],
-            )
-
-
-def _rounded(row: tuple, places: list[int | None]) -> list:
-    return [value if p is None else _q(value, p) for value, p in zip(row, places, strict=True)]
-
-
 PLAN_ACTUAL_LOCK = 7_301  # the advisory-lock class of the month-end rows (the other key is the month)
-
-
-def _copy_available(cursor) -> bool:
-    """PostgreSQL through psycopg2, whose COPY writes the rows several times faster than INSERT."""
-    return hasattr(cursor.cursor, "copy_expert")
-
-
-def _q(value, places: int = 2):
-    return rounded(value, places)
 
 
 # --- Targets, standards and forecasts set on the record pages -------------------------------------

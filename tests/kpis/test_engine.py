@@ -20,6 +20,7 @@ from kpis.models import (
     Scope,
     Stage,
 )
+from salesplan import bulk
 from targeting.models import PlayingField
 from tests.factories.accounts import RMFactory
 from tests.factories.kpis import (
@@ -369,7 +370,7 @@ def test_month_end_store_writes_the_same_rows_by_either_path(org, monkeypatch, c
     """PostgreSQL writes through COPY, other databases with INSERT … VALUES: same rows, same upsert."""
     if copy and connection.vendor != "postgresql":
         pytest.skip("COPY is PostgreSQL's")
-    monkeypatch.setattr(services, "_copy_available", lambda cursor: copy)
+    monkeypatch.setattr(bulk, "copy_available", lambda: copy)
     conversations = _metric(code="conv", source=MetricSource.CONVERSATIONS)
     TargetFactory(user=org.rm_a1, metric=conversations, value=D("120"))
     ActivityFactory.create_batch(4, owner=org.rm_a1, date=date(2026, 1, 20))
@@ -393,7 +394,7 @@ def test_month_end_store_rounds_the_figures_and_leaves_no_row_of_an_owner_or_met
     whether the database (COPY) or the code (INSERT … VALUES) rounds them."""
     if copy and connection.vendor != "postgresql":
         pytest.skip("COPY is PostgreSQL's")
-    monkeypatch.setattr(services, "_copy_available", lambda cursor: copy)
+    monkeypatch.setattr(bulk, "copy_available", lambda: copy)
     conversations = _metric(code="conv", source=MetricSource.CONVERSATIONS)
     wins = _metric(code="wins", source=MetricSource.WINS)
     TargetFactory(user=org.rm_a1, metric=conversations, value=D("40"))  # 40 / 12 = 3.333… to date in January
