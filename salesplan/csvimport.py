@@ -40,13 +40,14 @@ import csv
 import io
 import itertools
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import IntegrityError, connection, transaction
 from django.forms.models import construct_instance
 from django.utils import translation
@@ -111,8 +112,14 @@ class ImportSpec:
     """
 
     columns: ClassVar[Sequence[Column]] = ()
-    form_class: ClassVar[type[forms.BaseForm]]
+    form_class: ClassVar[type[forms.BaseForm] | type["RowForm"]]
+    model: ClassVar[type | None] = None  # what a row becomes, to report a database constraint in its words
     batch_size: ClassVar[int] = 1  # rows per save_batch call; 1 saves row by row with save()
+    # A spec that streams is given each chunk's valid rows as they are checked, as an iterator, in one
+    # save_batch call: it must go through them once and run no query while doing so (the database may be
+    # taking them by COPY), and it may see the rows of a chunk that turns out to have a problem (the
+    # import's transaction then undoes them).
+    streams: ClassVar[bool] = False
     # Rows read, looked up, checked and saved together; None reads the whole file as one chunk (for a spec
     # whose checks need every row at once, such as a small teams file).
     chunk_rows: ClassVar[int | None] = None
@@ -141,18 +148,18 @@ class ImportSpec:
         """Load, in a few queries per chunk of rows, what the chunk's row forms look up (names, e-mails...).
         Rows of earlier chunks are saved by then (in the import's transaction)."""
 
-    def form(self, data: dict[str, str], *, row: int) -> forms.BaseForm:
+    def form(self, data: dict[str, str], *, row: int) -> "AnyRowForm":
         return self.form_class(data=data)
 
-    def check(self, form: forms.BaseForm, *, row: int) -> None:
+    def check(self, form: "AnyRowForm", *, row: int) -> None:
         """Rules across rows (a name twice in the file...): add errors with `form.add_error`. Called for
         every row, valid or not; `form.cleaned_data` holds the fields that are valid."""
 
-    def save(self, form: forms.BaseForm) -> str:
+    def save(self, form: "AnyRowForm") -> str:
         """Save one valid row; return CREATED, UPDATED or UNCHANGED (found as it is: nothing written)."""
         raise NotImplementedError
 
-    def save_batch(self, row_forms: list[forms.BaseForm]) -> list[str]:
+    def save_batch(self, row_forms: Iterable["AnyRowForm"]) -> list[str]:
         """Save `batch_size` valid rows at once (bulk_create...); one outcome per row. Must have the same
         effect as `save` on each, which is used instead to find the row when the database refuses."""
         return [self.save(form) for form in row_forms]
@@ -166,16 +173,20 @@ class ImportSpec:
         """After every row is saved, in the same transaction: work done once per import."""
 
 
+SEEN_LOOKUP = 100  # repeated keys whose first row is looked up per query (rare: a file giving a key twice)
+
+
 class SeenInFile:
     """The keys earlier rows of the file gave (an id, an account and month...) with the row that gave each
     first, for "appears twice in the file (also row N)" checks, in memory that does not grow with the file:
-    the current and previous chunks' keys are kept here, older ones in a temporary table of the import's
-    transaction (created only when a file has a third chunk, dropped at the end)."""
+    the current chunk's keys (and the first chunk's, until a second needs them) are kept here; from the
+    second chunk on, every chunk's keys go to a temporary table of the import's transaction (dropped at the
+    end), which tells, as they go in, which were given by an older chunk."""
 
     def __init__(self) -> None:
         self.current: dict[str, int] = {}
-        self.previous: dict[str, int] = {}
-        self.pending: dict[str, Callable[[int], None]] = {}  # this chunk's firsts, to look up in the table
+        self.on_repeat: dict[str, Callable[[int], None]] = {}  # this chunk's firsts: what to do if older
+        self.first_chunk: dict[str, int] | None = None
         self.table: str | None = None
 
     @staticmethod
@@ -186,46 +197,68 @@ class SeenInFile:
         """Note that `row` gives `key`; when an earlier row gave it, `on_repeat(that row)` is called, now or
         when the chunk is flushed (before it is saved)."""
         text = self._text(key)
-        earlier = self.current.get(text, self.previous.get(text))
+        earlier = self.current.get(text)
+        if earlier is None and self.first_chunk is not None:
+            earlier = self.first_chunk.get(text)
         if earlier is not None:
             if earlier != row:
                 on_repeat(earlier)
             return
         self.current[text] = row
-        if self.table is not None:
-            self.pending[text] = on_repeat
+        self.on_repeat[text] = on_repeat
 
     def flush(self) -> None:
         """At the end of a chunk: report this chunk's keys given by rows of older chunks, then move on."""
-        if self.pending:
-            keys = list(self.pending)
+        if self.table is None and self.first_chunk is None:  # the first chunk: its keys stay here
+            self.first_chunk, self.current, self.on_repeat = self.current, {}, {}
+            return
+        if self.table is None:
+            self._create(self.first_chunk)
+            self.first_chunk = None
+        if self._insert_new(self.current) < len(self.current):  # some were in the table: an older chunk's
+            keys = sorted(self.current)
             with connection.cursor() as cursor:
-                for start in range(0, len(keys), 400):
-                    part = keys[start : start + 400]
+                for start in range(0, len(keys), SEEN_LOOKUP):
+                    part = keys[start : start + SEEN_LOOKUP]
                     marks = ", ".join(["%s"] * len(part))
-                    cursor.execute(f"SELECT k, r FROM {self.table} WHERE k IN ({marks})", part)  # noqa: S608 - our own name
-                    for key, earlier in cursor.fetchall():
-                        self.pending[key](earlier)
-                        del self.current[key]
-        if self.previous:
-            self._store(self.previous)
-        self.previous, self.current, self.pending = self.current, {}, {}
+                    cursor.execute(
+                        f"SELECT k, r FROM {self.table} WHERE k IN ({marks}) AND r < %s",  # noqa: S608 - our own name
+                        [*part, min(self.current.values())],
+                    )
+                    for text, earlier in cursor.fetchall():
+                        self.on_repeat[text](earlier)
+        self.current, self.on_repeat = {}, {}
 
-    def _store(self, keys: dict[str, int]) -> None:
+    def _create(self, keys: dict[str, int]) -> None:
+        self.table = f"import_seen_{uuid.uuid4().hex[:16]}"
         with connection.cursor() as cursor:
-            if self.table is None:
-                self.table = f"import_seen_{uuid.uuid4().hex[:16]}"
-                cursor.execute(
-                    f"CREATE TEMPORARY TABLE {self.table} (k TEXT PRIMARY KEY, r INTEGER NOT NULL)"
-                )
+            cursor.execute(f"CREATE TEMPORARY TABLE {self.table} (k TEXT PRIMARY KEY, r INTEGER NOT NULL)")
+        self._insert_new(keys)
+
+    def _insert_new(self, keys: dict[str, int]) -> int:
+        """Add the keys the table lacks (those it has came from an older chunk); return how many it took."""
+        taken = 0
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":  # one statement, the keys and rows as two arrays
+                insert = f"INSERT INTO {self.table} (k, r) SELECT * FROM unnest(%s::text[], %s::int[])"  # noqa: S608 - our own name
+                params = [list(keys), list(keys.values())]
+                try:  # no key given before, as usual: a plain insert costs half of one that skips conflicts
+                    with transaction.atomic():
+                        cursor.execute(insert, params)
+                    return len(keys)
+                except IntegrityError:
+                    cursor.execute(insert + " ON CONFLICT (k) DO NOTHING", params)
+                    return cursor.rowcount
             items = list(keys.items())
             for start in range(0, len(items), 400):
                 part = items[start : start + 400]
                 marks = ", ".join(["(%s, %s)"] * len(part))
                 cursor.execute(
-                    f"INSERT INTO {self.table} (k, r) VALUES {marks}",  # noqa: S608 - our own name
+                    f"INSERT INTO {self.table} (k, r) VALUES {marks} ON CONFLICT (k) DO NOTHING",  # noqa: S608 - our own name
                     [value for item in part for value in item],
                 )
+                taken += cursor.rowcount
+        return taken
 
     def drop(self) -> None:
         if self.table is not None:
@@ -304,11 +337,33 @@ def _chunked(rows: Iterable, size: int | None) -> Iterable[list]:
 def _check_and_save(importer: ImportSpec, chunk: list, result: ImportResult) -> None:
     importer.prepare([data for _row, _line, data in chunk])
     checked = []
-    for row, line, data in chunk:
-        form = importer.form(data, row=row)
-        form.is_valid()
-        importer.check(form, row=row)
-        checked.append((row, line, form))
+
+    def check_rows() -> Iterator[AnyRowForm]:
+        """Check the chunk's rows one by one, yielding the valid ones (for a spec that streams)."""
+        for row, line, data in chunk:
+            form = importer.form(data, row=row)
+            form.is_valid()
+            importer.check(form, row=row)
+            checked.append((row, line, form))
+            if not form.errors:
+                yield form
+
+    streamed, refused = importer.streams and result.ok, False
+    if streamed:
+        # The rows are saved while they are checked: the database stores what it has received while the next
+        # rows are checked (COPY reads them as they come). A savepoint keeps the chunk whole: the database
+        # refuses a row, and nothing of the chunk stays.
+        rows = check_rows()
+        try:
+            with transaction.atomic():
+                outcomes = importer.save_batch(rows)
+        except SAVE_ERRORS:
+            refused = True
+        for _form in rows:  # rows the refused save did not read are still checked
+            pass
+    else:
+        for _form in check_rows():
+            pass
     importer.chunk_checked()
     valid = []
     for row, line, form in checked:
@@ -316,7 +371,11 @@ def _check_and_save(importer: ImportSpec, chunk: list, result: ImportResult) -> 
             result.errors.extend(_in_column_order(_form_errors(form.errors, row, line), importer))
         else:
             valid.append((row, line, form))
-    if result.ok:  # once a row has a problem nothing more is saved; the rest is still checked
+    if not result.ok:  # once a row has a problem nothing more is saved (the rest is still checked), and
+        return  # the transaction is rolled back at the end
+    if streamed and not refused:
+        _count(result, outcomes)
+    else:  # not saved yet, or refused though every row passed its checks: saved again to name the row
         _save(importer, valid, result)
 
 
@@ -341,7 +400,7 @@ def _save(importer: ImportSpec, valid: list, result: ImportResult) -> None:
                 with transaction.atomic():
                     _count(result, [importer.save(form)])
             except SAVE_ERRORS as exc:
-                model = getattr(getattr(importer.form_class, "_meta", None), "model", None)
+                model = importer.model or getattr(getattr(importer.form_class, "_meta", None), "model", None)
                 result.errors.extend(_save_errors(exc, row, line, model))
                 return
 
@@ -441,6 +500,7 @@ def _rows(lines, importer: ImportSpec, result: ImportResult, max_rows: int | Non
         header = [name.strip().lower() for name in header_cells]
         if not _check_header(header, importer, result):
             raise _FileError
+        width, named = len(header), all(header)
         row = 0
         previous_end = reader.line_num
         any_row = False
@@ -455,6 +515,11 @@ def _rows(lines, importer: ImportSpec, result: ImportResult, max_rows: int | Non
                 raise _FileError
             cells = [cell.strip() for cell in cells]
             if not any(cells):
+                continue
+            if named and len(cells) == width and max(map(len, cells)) <= MAX_FIELD_LENGTH:
+                any_row = True  # the usual row: a value under each header, none too long
+                result.rows = row
+                yield row, line, dict(zip(header, cells, strict=True))
                 continue
             data, stray = {}, []
             for position, cell in enumerate(cells):
@@ -593,6 +658,13 @@ class YesNoField(forms.Field):
     def validate(self, value) -> None:
         """Empty is a valid answer (no), unlike forms.BooleanField which reads empty as missing."""
 
+    def quick_clean(self, value):
+        """`RowForm`'s cheap check (see `quick`)."""
+        if self.validators:
+            return SLOW
+        text = value.lower() if value.__class__ is str else ""
+        return True if text in YES else False if text in NO and value is not None else SLOW
+
 
 def _key(text: str) -> str:
     """Compare choices loosely: "Owner/C-suite", "owner / c suite" and "OWNER / C_SUITE" are the same."""
@@ -644,6 +716,13 @@ class CodeChoiceField(forms.Field):
         if self.required and value in (None, ""):
             raise ValidationError(self.error_messages["required"], code="required")
 
+    def quick_clean(self, value):
+        """`RowForm`'s cheap check (see `quick`): a known word gives its choice, anything else is clean()'s."""
+        if self.validators or value.__class__ is not str or not value:
+            return SLOW
+        found = self._lookup().get(_key(value))
+        return SLOW if found is None else self.coerce(found)
+
 
 class ModelRowForm(forms.ModelForm):
     """A ModelForm for one CSV row: the model's field rules and `clean()`, as on the page, but not its
@@ -661,6 +740,108 @@ class ModelRowForm(forms.ModelForm):
             self.instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
             self._update_errors(exc)
+
+
+class RowForm:
+    """The form of one CSV row, cheap enough for files of 100,000 rows: declared Django form fields (their
+    rules and messages: required, lengths, choices, numbers, dates), `clean_<name>()` and `clean()`, with
+    `cleaned_data`, `errors` and `add_error` as in a Django form. What a row never needs is left out: no copy
+    of the fields, BoundField, widget or model instance per row (a ModelForm's costs were most of an import's
+    time at bank scale, `make bench`), and a cell that is plainly valid skips the field's machinery (`quick`).
+    Never rendered. A field taken from a model keeps the model's rules:
+    `outcome = model_field(Activity, "outcome")`."""
+
+    fields: ClassVar[dict[str, forms.Field]] = {}
+    _checks: ClassVar[list[tuple]] = []
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.fields = {
+            **cls.fields,
+            **{name: value for name, value in vars(cls).items() if isinstance(value, forms.Field)},
+        }
+        cls._checks = [
+            (name, form_field, quick(form_field), getattr(cls, f"clean_{name}", None))
+            for name, form_field in cls.fields.items()
+        ]
+
+    def __init__(self, data: dict[str, str]) -> None:
+        self.data = data
+        self.cleaned_data: dict[str, Any] = {}
+        self.errors: dict[str, list[str]] = {}
+
+    def is_valid(self) -> bool:
+        """Clean each field (its own rules, then `clean_<name>()`), then the row (`clean()`), as Django does;
+        a field in error leaves `cleaned_data`."""
+        data, cleaned = self.data, self.cleaned_data
+        for name, form_field, fast, clean in self._checks:
+            value = data.get(name)
+            try:
+                if fast is None or (result := fast(value)) is SLOW:
+                    result = form_field.clean(value)
+                cleaned[name] = result
+                if clean is not None:
+                    cleaned[name] = clean(self)
+            except ValidationError as error:
+                self.add_error(name, error)
+        try:
+            self.clean()
+        except ValidationError as error:
+            self.add_error(None, error)
+        return not self.errors
+
+    def clean(self) -> None:
+        """Rules across the row's fields: add errors with `add_error` (or raise for the whole row)."""
+
+    def add_error(self, name: str | None, error: ValidationError | str) -> None:
+        """A problem in the field `name` (None: the whole row)."""
+        messages = error.messages if isinstance(error, ValidationError) else [str(error)]
+        self.errors.setdefault(name or ROW, []).extend(messages)
+        self.cleaned_data.pop(name, None)
+
+
+AnyRowForm = forms.BaseForm | RowForm  # a row's form: a Django form, or the lighter RowForm
+
+SLOW = object()  # what a quick check answers when the field's own clean() must decide
+
+
+def quick(form_field: forms.Field) -> Callable[[Any], Any] | None:
+    """A cheap check of a cell for `form_field`: it answers the value `form_field.clean` would give, or SLOW
+    when it cannot tell (an empty, untrimmed, too long or otherwise doubtful cell), and then `clean` decides
+    and words the problem. None for a field without one. A field of ours brings its own (`quick_clean`); a
+    plain Django CharField with only its length and NUL-character rules is checked here."""
+    if hasattr(form_field, "quick_clean"):
+        return form_field.quick_clean
+    if type(form_field) is not forms.CharField or not form_field.strip or form_field.min_length is not None:
+        return None
+    for validator in form_field.validators:  # only the rules Django's CharField adds itself
+        if isinstance(validator, MaxLengthValidator) and validator.limit_value == form_field.max_length:
+            continue
+        if not isinstance(validator, ProhibitNullCharactersValidator):
+            return None
+    longest = form_field.max_length if form_field.max_length is not None else MAX_FIELD_LENGTH
+    required, empty = form_field.required, form_field.empty_value
+
+    def check(value):
+        if not value and value in ("", None) and not required:
+            return empty  # an empty optional cell: what Django's to_python gives, no validator run
+        if (
+            value.__class__ is not str
+            or not value
+            or len(value) > longest
+            or value[0].isspace()
+            or value[-1].isspace()
+            or "\x00" in value
+        ):
+            return SLOW
+        return value
+
+    return check
+
+
+def model_field(model, name: str, **kwargs) -> forms.Field:
+    """The form field a ModelForm would make for the model's field `name` (its length, choices, null...)."""
+    return model._meta.get_field(name).formfield(**kwargs)
 
 
 # --- Management commands ------------------------------------------------------------------------------

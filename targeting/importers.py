@@ -31,7 +31,9 @@ from salesplan.csvimport import CREATED, CodeChoiceField, Column, ImportSpec, Mo
 from . import selectors, services
 from .models import CURRENCIES, Account, AccountStatus, Contact, ContactLevel, Industry, PlayingField
 
-CHUNK = 500  # names per IN (...) query: far below every database's parameter limit
+# Names or ids per IN (...) query, far below every database's parameter limit. With 500 lower-cased names
+# PostgreSQL read all 60,000 accounts (30 ms a query) rather than probe their index 500 times (3 ms).
+CHUNK = 200
 CHUNK_ROWS = 2000  # rows read, looked up, checked and saved together
 LEVEL_ALIASES = {"owner": 1, "c-suite": 1, "c suite": 1, "ceo": 1, "senior": 2}
 

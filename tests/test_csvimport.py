@@ -4,15 +4,23 @@ import io
 
 import pytest
 from django import forms
+from django.utils import translation
 
+from kpis.importers.base import IsoDateField
+from kpis.models import Activity, ActivityKind
 from salesplan.csvimport import (
     CREATED,
+    ROW,
+    SLOW,
     CodeChoiceField,
     Column,
     ImportSpec,
     RowError,
+    RowForm,
     YesNoField,
     csv_import,
+    model_field,
+    quick,
     report_lines,
 )
 from targeting.models import Industry
@@ -313,3 +321,129 @@ def test_a_required_choice_cell_must_not_be_empty():
     field = CodeChoiceField(choices=[("a", "A")])
     with pytest.raises(forms.ValidationError, match=r"This field is required\."):
         field.clean("")
+
+
+# --- The lean row form -------------------------------------------------------------------------------------
+
+MIXED_CELLS = [
+    None,
+    "",
+    " ",
+    "plain",
+    " padded ",
+    "tab\tinside",
+    "Energy",
+    "energy",
+    "ENERGY",
+    "énergie",
+    "x" * 64,
+    "x" * 65,
+    "x" * 10_001,
+    "nul\x00byte",
+    "yes",
+    "Oui",
+    "no",
+    "0",
+    "1",
+    "maybe",
+    "2026-03-10",
+    "2026-02-30",
+    "10/03/2026",
+    "20260310",
+    "2026-W10-2",
+    " 2026-03-10",
+    "appointment",
+    "Appointment",
+    "APPOINTMENT",
+    "rendez-vous",
+    "Rendez-vous",
+    "first_appointment",
+    "1054.25",
+    "-3",
+    "1e3",
+]
+
+
+def _quick_fields():
+    return {
+        "required text": forms.CharField(max_length=64),
+        "optional text": forms.CharField(max_length=64, required=False),
+        "text without limit": forms.CharField(required=False),
+        "model text, null": model_field(Activity, "external_id"),
+        "model text": model_field(Activity, "outcome"),
+        "text with another rule": forms.CharField(required=False, validators=[lambda value: None]),
+        "yes/no": YesNoField(),
+        "required choice": CodeChoiceField(choices=ActivityKind.choices, required=True),
+        "optional choice": CodeChoiceField(choices=ActivityKind.choices, required=False, empty_value="x"),
+        "required day": IsoDateField(),
+        "optional day": IsoDateField(required=False),
+        "number": forms.DecimalField(max_digits=18, decimal_places=2, required=False),
+    }
+
+
+def _outcome(clean, value):
+    try:
+        return ("value", clean(value))
+    except forms.ValidationError as error:
+        return ("error", error.messages)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("name", list(_quick_fields()))
+def test_a_quick_check_gives_what_the_fields_clean_gives_or_leaves_it_to_clean(name, language):
+    """`RowForm` skips a field's machinery for a plainly valid cell: whatever the cell, the quick check
+    answers exactly what the field's own clean() answers, or SLOW (then clean() decides and words it)."""
+    field = _quick_fields()[name]
+    fast = quick(field)
+    with translation.override(language):
+        for cell in MIXED_CELLS:
+            answer = SLOW if fast is None else fast(cell)
+            if answer is not SLOW:
+                assert ("value", answer) == _outcome(field.clean, cell), (name, cell)
+                assert type(answer) is type(field.clean(cell)), (name, cell)
+
+
+def test_the_usual_cells_take_the_quick_path():
+    fields = _quick_fields()
+    usual = {
+        "required text": "plain", "optional text": "", "model text, null": "", "model text": "Proposal asked",
+        "yes/no": "Oui", "required choice": "Appointment", "required day": "2026-03-10", "optional day": "",
+    }  # fmt: skip
+    for name, cell in usual.items():
+        assert quick(fields[name])(cell) is not SLOW, name
+    assert quick(fields["text with another rule"]) is None  # a rule it does not know: always clean()
+    assert quick(fields["number"]) is None
+
+
+def test_a_row_form_cleans_like_a_django_form():
+    """Fields (inherited too), then clean_<name>(), then clean(); a field in error leaves cleaned_data; a
+    problem of the whole row is kept under the row."""
+
+    class Base(RowForm):
+        name = forms.CharField(max_length=10)
+
+    class Row(Base):
+        size = forms.IntegerField(min_value=0, required=False)
+
+        def clean_name(self):
+            return self.cleaned_data["name"].upper()
+
+        def clean(self):
+            if self.cleaned_data.get("size") == 13:
+                raise forms.ValidationError("Unlucky row.")
+            if self.cleaned_data.get("name") == "BAD":
+                self.add_error("name", "Bad name.")
+
+    assert list(Row.fields) == ["name", "size"]
+    good = Row({"name": "acme", "size": "3"})
+    assert good.is_valid() and good.cleaned_data == {"name": "ACME", "size": 3}
+    bad = Row({"name": "bad", "size": "-1"})
+    assert not bad.is_valid()
+    assert bad.errors == {"size": ["Ensure this value is greater than or equal to 0."], "name": ["Bad name."]}
+    assert bad.cleaned_data == {}
+    unlucky = Row({"name": "x" * 11, "size": "13"})
+    assert not unlucky.is_valid()
+    assert unlucky.errors == {
+        "name": ["Ensure this value has at most 10 characters (it has 11)."],
+        ROW: ["Unlucky row."],
+    }

@@ -32,7 +32,7 @@ gets its stage history from its dates: engaging on the engage date, then won or 
 (prospecting, without a date, on the day of the import).
 """
 
-from .base import KpiImportCommand, TrackedImport, crm_email, outcome_text, shared_fields
+from .base import KpiImportCommand, TrackedImport, crm_email, outcome_text
 from .jobs import (
     KINDS,
     ImportForm,
@@ -66,5 +66,4 @@ __all__ = [
     "outcome_text",
     "pipeline_import",
     "pipeline_summary",
-    "shared_fields",
 ]

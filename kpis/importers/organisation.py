@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Region, Role, Team, User
-from salesplan.csvimport import CREATED, Column, ImportSpec
+from salesplan.csvimport import CREATED, Column, ImportSpec, RowForm
 
-from .base import TWICE, by_lower_name, crm_email, first_row_check, grouped, lower_values, shared_fields
+from .base import TWICE, by_lower_name, crm_email, first_row_check, grouped, lower_values
 
 
 def team_name(manager: str) -> str:
@@ -80,8 +80,7 @@ class CrmOrganisation:
         return {key: by_name[key] for key in self.agents}
 
 
-@shared_fields
-class TeamRowForm(forms.Form):
+class TeamRowForm(RowForm):
     sales_agent = forms.CharField(max_length=150)
     manager = forms.CharField(max_length=150)
     regional_office = forms.CharField(max_length=100)

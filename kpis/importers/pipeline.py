@@ -1,5 +1,6 @@
 """Import of a CRM pipeline, with its teams file, (see the package's docstring for the CRM layout)."""
 
+import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,17 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts.models import Role, Team, User
 from accounts.selectors import owned_by_changeable, users_changeable_by
-from salesplan.csvimport import CREATED, UNCHANGED, UPDATED, CodeChoiceField, Column, ImportResult, csv_import
+from salesplan import bulk
+from salesplan.csvimport import (
+    CREATED,
+    UNCHANGED,
+    UPDATED,
+    CodeChoiceField,
+    Column,
+    ImportResult,
+    RowForm,
+    csv_import,
+)
 from targeting import services as targeting_services
 from targeting.models import Account
 
@@ -25,6 +36,7 @@ from .base import (
     BATCH,
     CHUNK_ROWS,
     HISTORY_REASON,
+    IDS,
     IMPORTED_CATEGORY,
     PLACEHOLDER_ACCOUNT,
     TWICE,
@@ -37,7 +49,6 @@ from .base import (
     grouped,
     lower_values,
     outcome_text,
-    shared_fields,
 )
 from .organisation import CrmOrganisation, TeamImport
 
@@ -51,6 +62,20 @@ OPPORTUNITY_FIELDS = [
     "value",
     "updated_at",
 ]
+
+
+# A new deal's columns, as `_write_deals` gives them (the model's defaults for the rest of a CRM deal).
+NEW_DEAL_COLUMNS = [
+    "external_id", "account_id", "product_id", "owner_id", "stage", "engage_date", "close_date", "value",
+    "name", "currency", "investment", "cash_flows", "created_at", "updated_at",
+]  # fmt: skip
+NEW_DEAL_DEFAULTS = (
+    Opportunity._meta.get_field("name").get_default(),
+    Opportunity._meta.get_field("currency").get_default(),
+    None,
+    json.dumps(Opportunity._meta.get_field("cash_flows").get_default()),
+)
+STAGE_CHANGE_COLUMNS = ["opportunity_id", "from_stage", "to_stage", "changed_on", "changed_by_id"]
 
 
 @dataclass(frozen=True)
@@ -79,11 +104,10 @@ class PipelineLookups:
     from_teams_file: bool = False
 
 
-@shared_fields
-class PipelineRowForm(forms.Form):
-    """One row of a CRM pipeline file. The columns are the CRM's, not the model's field names, so this is a
-    plain form; it checks what the model's constraints say (a closed deal has a close date, on or after its
-    engage date), and the database still guards them."""
+class PipelineRowForm(RowForm):
+    """One row of a CRM pipeline file. The columns are the CRM's, not the model's field names; it checks
+    what the model's constraints say (a closed deal has a close date, on or after its engage date), and the
+    database still guards them."""
 
     opportunity_id = forms.CharField(max_length=64)
     sales_agent = forms.CharField(max_length=150)
@@ -94,8 +118,8 @@ class PipelineRowForm(forms.Form):
     close_date = IsoDateField(required=False)
     close_value = forms.DecimalField(max_digits=18, decimal_places=2, min_value=0, required=False)
 
-    def __init__(self, *args, lookups: PipelineLookups, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data: dict[str, str], *, lookups: PipelineLookups) -> None:
+        super().__init__(data)
         self.lookups = lookups
 
     def clean_opportunity_id(self) -> str:
@@ -130,8 +154,8 @@ class PipelineRowForm(forms.Form):
             )
         return name
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> None:
+        cleaned = self.cleaned_data
         stage, engage, close = (
             cleaned.get("deal_stage"),
             cleaned.get("engage_date"),
@@ -141,7 +165,6 @@ class PipelineRowForm(forms.Form):
             self.add_error("close_date", _("A won or lost opportunity needs a close date."))
         if engage and close and close < engage:
             self.add_error("close_date", _("The close date cannot be before the engagement date."))
-        return cleaned
 
 
 def _reached_on(stage: str, engage: date | None, close: date | None, today: date) -> date:
@@ -158,6 +181,7 @@ class PipelineImport(TrackedImport):
     in the same transaction. Accounts and products the file names are matched or created batch by batch."""
 
     form_class = PipelineRowForm
+    model = Opportunity
     batch_size = BATCH
     chunk_rows = CHUNK_ROWS
     columns = (
@@ -238,14 +262,16 @@ class PipelineImport(TrackedImport):
         reachable = owned_by_changeable(viewer=self.by, queryset=Account.objects.all())
         ids = [a.pk for a in found.values()]
         allowed = {
-            pk for chunk in chunks(ids) for pk in reachable.filter(pk__in=chunk).values_list("pk", flat=True)
+            pk
+            for chunk in chunks(ids, IDS)
+            for pk in reachable.filter(pk__in=chunk).values_list("pk", flat=True)
         }
         lookups.foreign_accounts |= {key for key, a in found.items() if a.pk not in allowed}
         products = [name for name in lower_values(rows, "product") if name not in lookups.products]
         lookups.products.update(by_lower_name(Product.objects.all(), "name", products))
         external_ids = sorted({row["opportunity_id"] for row in rows if row.get("opportunity_id")})
         changeable = self.changeable_ids
-        for chunk in chunks(external_ids):
+        for chunk in chunks(external_ids, IDS):
             fields = ("pk", "external_id", "owner_id", "account_id", "product_id", "stage", "engage_date",
                       "close_date", "value")  # fmt: skip
             for pk, external_id, *state in Opportunity.objects.filter(external_id__in=chunk).values_list(
@@ -257,7 +283,7 @@ class PipelineImport(TrackedImport):
                     lookups.foreign_deals.add(external_id)
 
     def form(self, data: dict[str, str], *, row: int) -> PipelineRowForm:
-        return PipelineRowForm(data=data, lookups=self.lookups)
+        return PipelineRowForm(data, lookups=self.lookups)
 
     def check(self, form: PipelineRowForm, *, row: int) -> None:
         super().check(form, row=row)
@@ -323,6 +349,8 @@ class PipelineImport(TrackedImport):
         return self._write_deals(row_forms)
 
     def _write_deals(self, row_forms: list[PipelineRowForm]) -> list[str]:
+        """New deals go in by COPY (`salesplan.bulk`), then their stage history; changed ones by one bulk
+        UPDATE, with a stage change when their stage moved."""
         now = timezone.now()
         new, changed, moves, outcomes = [], [], [], []
         for form in row_forms:
@@ -333,51 +361,51 @@ class PipelineImport(TrackedImport):
             )
             account = self.lookups.accounts[name.lower()]
             product = self.lookups.products.get(data["product"].lower()) if data["product"] else None
+            product_id = product.pk if product else None
             saved = self.lookups.existing.get(data["opportunity_id"])
             stage, engage, close, value = (
                 data[k] for k in ("deal_stage", "engage_date", "close_date", "close_value")
             )
-            # Compared before an Opportunity is built: most rows of a file imported again are unchanged.
-            if saved is not None and saved == DealState(
-                saved.pk, agent.pk, account.pk, product.pk if product else None, stage, engage, close, value
-            ):
-                outcomes.append(UNCHANGED)
-                continue
-            deal = Opportunity(
-                pk=saved.pk if saved else None, external_id=data["opportunity_id"], account=account,
-                product=product, owner=agent, stage=stage, engage_date=engage, close_date=close, value=value,
-                updated_at=now,
-            )  # fmt: skip
             if saved is None:
-                new.append(deal)
+                new.append((data["opportunity_id"], account.pk, product_id, agent.pk, stage, engage, close,
+                            value, *NEW_DEAL_DEFAULTS, now, now))  # fmt: skip
                 outcomes.append(CREATED)
                 continue
-            changed.append(deal)
+            if saved == DealState(saved.pk, agent.pk, account.pk, product_id, stage, engage, close, value):
+                outcomes.append(UNCHANGED)  # most rows of a file imported again
+                continue
+            changed.append(Opportunity(
+                pk=saved.pk, external_id=data["opportunity_id"], account_id=account.pk, product_id=product_id,
+                owner_id=agent.pk, stage=stage, engage_date=engage, close_date=close, value=value, updated_at=now,
+            ))  # fmt: skip
             outcomes.append(UPDATED)
             if stage != saved.stage:
-                moves.append(StageChange(
-                    opportunity=deal, from_stage=saved.stage, to_stage=stage, changed_by=self.by,
-                    changed_on=_reached_on(stage, engage, close, self.today),
-                ))  # fmt: skip
-        Opportunity.objects.bulk_create(new)
+                moves.append((saved.pk, saved.stage, stage, _reached_on(stage, engage, close, self.today)))
+        bulk.insert_rows(Opportunity, NEW_DEAL_COLUMNS, new)
         Opportunity.objects.bulk_update(changed, OPPORTUNITY_FIELDS)
-        moves += [change for deal in new for change in self._history(deal)]
-        StageChange.objects.bulk_create(moves)
+        if new:
+            ids = self._deal_ids([deal[0] for deal in new])
+            moves += [(ids[deal[0]], *change) for deal in new for change in self._history(*deal[4:7])]
+        bulk.insert_rows(StageChange, STAGE_CHANGE_COLUMNS, [(*move, self.by.pk) for move in moves])
         self.tally["stage_changes"] += len(moves)
         return outcomes
 
-    def _history(self, deal: Opportunity) -> list[StageChange]:
-        """A new deal's path as its dates tell it: engaging on the engage date, then won or lost."""
-        if deal.stage == Stage.PROSPECTING or deal.engage_date is None:
-            on = _reached_on(deal.stage, deal.engage_date, deal.close_date, self.today)
-            return [StageChange(opportunity=deal, to_stage=deal.stage, changed_on=on, changed_by=self.by)]
-        path = [StageChange(opportunity=deal, to_stage=Stage.ENGAGING, changed_on=deal.engage_date,
-                            changed_by=self.by)]  # fmt: skip
-        if deal.stage != Stage.ENGAGING:
-            path.append(StageChange(
-                opportunity=deal, from_stage=Stage.ENGAGING, to_stage=deal.stage, changed_by=self.by,
-                changed_on=_reached_on(deal.stage, deal.engage_date, deal.close_date, self.today),
-            ))  # fmt: skip
+    @staticmethod
+    def _deal_ids(external_ids: list[str]) -> dict[str, int]:
+        """The ids of the deals just written, by their CRM id (COPY returns none)."""
+        ids: dict[str, int] = {}
+        for chunk in chunks(external_ids, IDS):
+            ids.update(Opportunity.objects.filter(external_id__in=chunk).values_list("external_id", "pk"))
+        return ids
+
+    def _history(self, stage: str, engage: date | None, close: date | None) -> list[tuple]:
+        """A new deal's path as its dates tell it, as (from, to, on): engaging on the engage date, then won or
+        lost."""
+        if stage == Stage.PROSPECTING or engage is None:
+            return [("", stage, _reached_on(stage, engage, close, self.today))]
+        path = [("", Stage.ENGAGING, engage)]
+        if stage != Stage.ENGAGING:
+            path.append((Stage.ENGAGING, stage, _reached_on(stage, engage, close, self.today)))
         return path
 
     def finish(self) -> None:

@@ -1,15 +1,27 @@
 """Imports of activities and month-end balances (see the package's docstring for the rules)."""
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Role, User
 from accounts.selectors import users_changeable_by
-from salesplan.csvimport import CREATED, UNCHANGED, UPDATED, CodeChoiceField, Column, ModelRowForm, YesNoField
+from salesplan import bulk
+from salesplan.csvimport import (
+    CREATED,
+    UNCHANGED,
+    UPDATED,
+    CodeChoiceField,
+    Column,
+    RowForm,
+    YesNoField,
+    model_field,
+)
 from targeting.importers import owner_by_email
 from targeting.models import Account, Contact
 from targeting.selectors import accounts_changeable_by
@@ -20,6 +32,7 @@ from .base import (
     AMBIGUOUS,
     BATCH,
     CHUNK_ROWS,
+    IDS,
     TWICE,
     IsoDateField,
     TrackedImport,
@@ -29,15 +42,20 @@ from .base import (
     grouped,
     lower_values,
     parse_iso,
-    shared_fields,
 )
 
 # --- Activities ---------------------------------------------------------------------------------------
 
 
 def _accounts(user: User):
-    """The accounts the user may change, light: kept for a whole import, so only what the rows need."""
-    return accounts_changeable_by(viewer=user).select_related(None).only("pk", "legal_name", "owner_id")
+    """The accounts the user may change, light: kept for a whole import, so only what the rows need (their
+    owner's name too, for a message: a row's check runs no query)."""
+    return (
+        accounts_changeable_by(viewer=user)
+        .select_related(None)
+        .select_related("owner")
+        .only("pk", "legal_name", "owner_id", "owner__display_name", "owner__email")
+    )
 
 
 def _look_up_new(found: dict, queryset, field_name: str, names: list[str]) -> None:
@@ -49,49 +67,38 @@ def _look_up_new(found: dict, queryset, field_name: str, names: list[str]) -> No
         found.update((name, hits.get(name)) for name in new)
 
 
+# What an activity row sets, in this order: compared with what is saved to tell an unchanged row.
 ACTIVITY_FIELDS = ["owner", "kind", "is_first_appointment", "account", "contact", "date", "outcome", "notes"]
-
-
-def _activity_state(a: Activity) -> tuple:
-    return (
-        a.owner_id,
-        a.kind,
-        a.is_first_appointment,
-        a.account_id,
-        a.contact_id,
-        a.date,
-        a.outcome,
-        a.notes,
-    )
+ACTIVITY_ATTNAMES = [Activity._meta.get_field(name).attname for name in ACTIVITY_FIELDS]
+ACTIVITY_COLUMNS = [Activity._meta.get_field(name).column for name in ACTIVITY_FIELDS]
 
 
 @dataclass
 class ActivityLookups:
     owners: dict[str, User] = field(default_factory=dict)  # lower e-mail → RM the importer may change
     accounts: dict[str, Account] = field(default_factory=dict)  # lower legal name → changeable account
-    contacts: dict[tuple[int, str], Contact | None] = field(default_factory=dict)  # (account, lower name)
+    contacts: dict[tuple[int, str], int | None] = field(default_factory=dict)  # (account, lower name) → id
+    contacts_of: set[int] = field(default_factory=set)  # the accounts whose contacts are in `contacts`
     existing: dict[str, tuple[int, tuple]] = field(default_factory=dict)  # external id → (pk, state)
     foreign: set[str] = field(default_factory=set)  # external ids of activities of people out of reach
 
 
-@shared_fields
-class ActivityRowForm(ModelRowForm):
+class ActivityRowForm(RowForm):
     """One row of an activities file: the owner by e-mail, the account by legal name, the contact by name
-    among the account's contacts."""
+    among the account's contacts; the other columns with the model's rules."""
 
+    external_id = model_field(Activity, "external_id")
     owner_email = forms.CharField(max_length=254)
     kind = CodeChoiceField(choices=ActivityKind.choices, required=True)
     first_appointment = YesNoField()
     account = forms.CharField(max_length=200)
     contact = forms.CharField(max_length=150, required=False)
     date = IsoDateField()
+    outcome = model_field(Activity, "outcome")
+    notes = model_field(Activity, "notes")
 
-    class Meta:
-        model = Activity
-        fields = ["kind", "date", "outcome", "notes", "external_id"]
-
-    def __init__(self, *args, lookups: ActivityLookups, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data: dict[str, str], *, lookups: ActivityLookups) -> None:
+        super().__init__(data)
         self.lookups = lookups
 
     def clean_owner_email(self) -> User:
@@ -110,8 +117,9 @@ class ActivityRowForm(ModelRowForm):
             raise forms.ValidationError(_("This external id is an activity of someone outside your teams."))
         return external_id
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> None:
+        """The account is the owner's; the contact, when named, is the account's (its id replaces the name)."""
+        cleaned = self.cleaned_data
         owner, account = cleaned.get("owner_email"), cleaned.get("account")
         if owner is not None and account is not None and account.owner_id != owner.pk:
             self.add_error(
@@ -119,7 +127,6 @@ class ActivityRowForm(ModelRowForm):
                 _("“%(account)s” is an account of %(holder)s, not of %(owner)s.")
                 % {"account": account, "holder": account.owner, "owner": owner},
             )
-        contact = None
         name = cleaned.get("contact")
         if name and account is not None:
             key = (account.pk, name.lower())
@@ -128,7 +135,7 @@ class ActivityRowForm(ModelRowForm):
                     "contact",
                     _("“%(name)s” is not a contact of “%(account)s”.") % {"name": name, "account": account},
                 )
-            elif (contact := self.lookups.contacts[key]) is AMBIGUOUS:
+            elif self.lookups.contacts[key] is AMBIGUOUS:
                 self.add_error(
                     "contact",
                     _(
@@ -136,19 +143,34 @@ class ActivityRowForm(ModelRowForm):
                     )
                     % {"name": name, "account": account},
                 )
+            else:
+                cleaned["contact"] = self.lookups.contacts[key]
+        elif "contact" in cleaned:
+            cleaned["contact"] = None
         if cleaned.get("first_appointment") and cleaned.get("kind") not in (None, ActivityKind.APPOINTMENT):
             self.add_error("first_appointment", _("Only an appointment can be a first appointment."))
-        self.instance.owner = owner
-        self.instance.account = account
-        self.instance.contact = contact
-        self.instance.is_first_appointment = bool(cleaned.get("first_appointment"))
-        return cleaned
+
+    def state(self) -> tuple:
+        """The activity's values in the order of ACTIVITY_FIELDS (ids for the related records)."""
+        data = self.cleaned_data
+        return (
+            data["owner_email"].pk,
+            data["kind"],
+            data["first_appointment"],
+            data["account"].pk,
+            data["contact"],
+            data["date"],
+            data["outcome"],
+            data["notes"],
+        )
 
 
 class ActivityImport(TrackedImport):
     """Activities of the importer's relationship managers on their own accounts."""
 
     form_class = ActivityRowForm
+    model = Activity
+    streams = True
     batch_size = BATCH
     chunk_rows = CHUNK_ROWS
     columns = (
@@ -189,30 +211,45 @@ class ActivityImport(TrackedImport):
         self.lookups = ActivityLookups()
 
     def prepare(self, rows: list[dict[str, str]]) -> None:
-        # People and accounts are kept from chunk to chunk (the import changes neither): only names not met
-        # yet are looked up, so a long file costs no more than its distinct names. The rest is this chunk's.
+        # People, accounts and their contacts are kept from chunk to chunk (the import changes none of them):
+        # only names and accounts not met yet are looked up, so a long file costs no more than its distinct
+        # names. The activities found are this chunk's.
         known = self.lookups
-        self.lookups = ActivityLookups(owners=known.owners, accounts=known.accounts)
+        self.lookups = ActivityLookups(
+            owners=known.owners, accounts=known.accounts, contacts=known.contacts,
+            contacts_of=known.contacts_of,
+        )  # fmt: skip
         owners = users_changeable_by(viewer=self.by).with_role(Role.RM)
         _look_up_new(self.lookups.owners, owners, "email", lower_values(rows, "owner_email"))
         names = lower_values(rows, "account")
         _look_up_new(self.lookups.accounts, _accounts(self.by), "legal_name", names)
-        ids = sorted({a.pk for name in names if (a := self.lookups.accounts.get(name)) is not None})
-        for chunk in chunks(ids):
-            for contact in Contact.objects.filter(account__in=chunk).order_by("pk"):
-                key = (contact.account_id, contact.name.lower())
-                self.lookups.contacts[key] = AMBIGUOUS if key in self.lookups.contacts else contact
+        ids = sorted(
+            {
+                a.pk
+                for name in names
+                if (a := self.lookups.accounts.get(name)) is not None and a.pk not in self.lookups.contacts_of
+            }
+        )
+        self.lookups.contacts_of.update(ids)
+        for chunk in chunks(ids, IDS):
+            contacts = Contact.objects.filter(account__in=chunk).order_by("pk")
+            for pk, account_id, name in contacts.values_list("pk", "account_id", "name"):
+                key = (account_id, name.lower())
+                self.lookups.contacts[key] = AMBIGUOUS if key in self.lookups.contacts else pk
         external_ids = sorted({row["external_id"] for row in rows if row.get("external_id")})
         changeable = self.changeable_ids
-        for chunk in chunks(external_ids):
-            for activity in Activity.objects.filter(external_id__in=chunk):
-                if activity.owner_id in changeable:
-                    self.lookups.existing[activity.external_id] = (activity.pk, _activity_state(activity))
+        columns = ["pk", "external_id", *ACTIVITY_ATTNAMES]
+        for chunk in chunks(external_ids, IDS):
+            for pk, external_id, *state in Activity.objects.filter(external_id__in=chunk).values_list(
+                *columns
+            ):
+                if state[0] in changeable:  # the owner
+                    self.lookups.existing[external_id] = (pk, tuple(state))
                 else:
-                    self.lookups.foreign.add(activity.external_id)
+                    self.lookups.foreign.add(external_id)
 
     def form(self, data: dict[str, str], *, row: int) -> ActivityRowForm:
-        return ActivityRowForm(data=data, lookups=self.lookups)
+        return ActivityRowForm(data, lookups=self.lookups)
 
     def check(self, form: ActivityRowForm, *, row: int) -> None:
         super().check(form, row=row)
@@ -223,22 +260,26 @@ class ActivityImport(TrackedImport):
     def save(self, form: ActivityRowForm) -> str:
         return self.save_batch([form])[0]
 
-    def save_batch(self, row_forms: list[ActivityRowForm]) -> list[str]:
-        new, changed, outcomes = [], [], []
-        for form in row_forms:
-            activity = form.instance
-            found = self.lookups.existing.get(activity.external_id) if activity.external_id else None
-            if found is None:
-                activity.pk = None  # a batch refused earlier may have set it
-                new.append(activity)
-                outcomes.append(CREATED)
-            elif found[1] == _activity_state(activity):
-                outcomes.append(UNCHANGED)
-            else:
-                activity.pk = found[0]
-                changed.append(activity)
-                outcomes.append(UPDATED)
-        Activity.objects.bulk_create(new)
+    def save_batch(self, row_forms: Iterable[ActivityRowForm]) -> list[str]:
+        """New activities go in by COPY (`salesplan.bulk`) as the rows come, changed ones by one bulk
+        UPDATE after them."""
+        now = timezone.now()
+        changed, outcomes = [], []
+
+        def new_rows() -> Iterator[tuple]:
+            for form in row_forms:
+                state, external_id = form.state(), form.cleaned_data["external_id"]
+                found = self.lookups.existing.get(external_id) if external_id else None
+                if found is None:
+                    outcomes.append(CREATED)
+                    yield (*state, external_id, now)
+                elif found[1] == state:
+                    outcomes.append(UNCHANGED)
+                else:
+                    changed.append(Activity(pk=found[0], **dict(zip(ACTIVITY_ATTNAMES, state, strict=True))))
+                    outcomes.append(UPDATED)
+
+        bulk.insert_rows(Activity, [*ACTIVITY_COLUMNS, "external_id", "created_at"], new_rows())
         Activity.objects.bulk_update(changed, ACTIVITY_FIELDS)
         return self.tallied(outcomes)
 
@@ -258,20 +299,16 @@ class BalanceLookups:
     existing: dict[tuple[int, int, date], tuple[int, object]] = field(default_factory=dict)  # → (pk, balance)
 
 
-@shared_fields
-class BalanceRowForm(ModelRowForm):
+class BalanceRowForm(RowForm):
     """One row of a balances file: an account's balance for a balance metric at a month end."""
 
     account = forms.CharField(max_length=200)
     metric = forms.CharField(max_length=40)
     month_end = IsoDateField()
+    balance = model_field(BalanceSnapshot, "balance")
 
-    class Meta:
-        model = BalanceSnapshot
-        fields = ["month_end", "balance"]
-
-    def __init__(self, *args, lookups: BalanceLookups, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data: dict[str, str], *, lookups: BalanceLookups) -> None:
+        super().__init__(data)
         self.lookups = lookups
 
     def clean_account(self) -> Account:
@@ -300,18 +337,14 @@ class BalanceRowForm(ModelRowForm):
             )
         return day
 
-    def clean(self):
-        cleaned = super().clean()
-        self.instance.account = cleaned.get("account")
-        self.instance.metric = cleaned.get("metric")
-        return cleaned
-
 
 class BalanceImport(TrackedImport):
     """Month-end balances of the importer's accounts: a balance already there for the same account, metric
     and month end is replaced."""
 
     form_class = BalanceRowForm
+    model = BalanceSnapshot
+    streams = True
     batch_size = BATCH
     chunk_rows = CHUNK_ROWS
     columns = (
@@ -348,7 +381,7 @@ class BalanceImport(TrackedImport):
             self.lookups.metrics = {m.code.lower(): m for m in Metric.objects.filter(kind=MetricKind.BALANCE)}
         days = sorted({d for row in rows if (d := parse_iso(row.get("month_end", "")))})
         ids = sorted({a.pk for name in names if (a := self.lookups.accounts.get(name)) is not None})
-        for chunk in chunks(ids):
+        for chunk in chunks(ids, IDS):
             snapshots = BalanceSnapshot.objects.filter(account__in=chunk, month_end__in=days)
             for pk, account, metric, day, balance in snapshots.values_list(
                 "pk", "account_id", "metric_id", "month_end", "balance"
@@ -356,7 +389,7 @@ class BalanceImport(TrackedImport):
                 self.lookups.existing[(account, metric, day)] = (pk, balance)
 
     def form(self, data: dict[str, str], *, row: int) -> BalanceRowForm:
-        return BalanceRowForm(data=data, lookups=self.lookups)
+        return BalanceRowForm(data, lookups=self.lookups)
 
     def check(self, form: BalanceRowForm, *, row: int) -> None:
         super().check(form, row=row)
@@ -368,21 +401,25 @@ class BalanceImport(TrackedImport):
     def save(self, form: BalanceRowForm) -> str:
         return self.save_batch([form])[0]
 
-    def save_batch(self, row_forms: list[BalanceRowForm]) -> list[str]:
-        new, changed, outcomes = [], [], []
-        for form in row_forms:
-            snapshot = form.instance
-            found = self.lookups.existing.get((snapshot.account_id, snapshot.metric_id, snapshot.month_end))
-            if found is None:
-                snapshot.pk = None
-                new.append(snapshot)
-                outcomes.append(CREATED)
-            elif found[1] == snapshot.balance:
-                outcomes.append(UNCHANGED)
-            else:
-                snapshot.pk = found[0]
-                changed.append(snapshot)
-                outcomes.append(UPDATED)
-        BalanceSnapshot.objects.bulk_create(new)
+    def save_batch(self, row_forms: Iterable[BalanceRowForm]) -> list[str]:
+        """New balances go in by COPY (`salesplan.bulk`) as the rows come, changed ones by one bulk UPDATE
+        after them."""
+        changed, outcomes = [], []
+
+        def new_rows() -> Iterator[tuple]:
+            for form in row_forms:
+                data = form.cleaned_data
+                key = (data["account"].pk, data["metric"].pk, data["month_end"])
+                found = self.lookups.existing.get(key)
+                if found is None:
+                    outcomes.append(CREATED)
+                    yield (*key, data["balance"])
+                elif found[1] == data["balance"]:
+                    outcomes.append(UNCHANGED)
+                else:
+                    changed.append(BalanceSnapshot(pk=found[0], balance=data["balance"]))
+                    outcomes.append(UPDATED)
+
+        bulk.insert_rows(BalanceSnapshot, ["account_id", "metric_id", "month_end", "balance"], new_rows())
         BalanceSnapshot.objects.bulk_update(changed, ["balance"])
         return self.tallied(outcomes)
