@@ -2,7 +2,7 @@
 
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -281,6 +281,20 @@ class PipelineImport(TrackedImport):
                     lookups.existing[external_id] = DealState(pk, *state)
                 else:
                     lookups.foreign_deals.add(external_id)
+        # The chunk's deals stream into the database as they are checked when nothing needs creating first:
+        # the people of a teams file are saved, and every account and product the rows name exists.
+        self.streams = (
+            (self.organisation is None or self.org_saved)
+            and all(name is None or name in lookups.accounts for name in map(self._account_key, rows))
+            and all(name in lookups.products for name in lower_values(rows, "product"))
+        )
+
+    def _account_key(self, row: dict[str, str]) -> str | None:
+        """The lower-case name of the account a row's deal goes to (None when its agent is not known)."""
+        if row.get("account"):
+            return row["account"].lower()
+        agent = self.lookups.agents.get(row.get("sales_agent", "").lower())
+        return PLACEHOLDER_ACCOUNT.format(agent=agent).lower() if agent else None
 
     def form(self, data: dict[str, str], *, row: int) -> PipelineRowForm:
         return PipelineRowForm(data, lookups=self.lookups)
@@ -297,7 +311,9 @@ class PipelineImport(TrackedImport):
     def save(self, form: PipelineRowForm) -> str:
         return self.tallied(self._write([form]))[0]
 
-    def save_batch(self, row_forms: list[PipelineRowForm]) -> list[str]:
+    def save_batch(self, row_forms: Iterable[PipelineRowForm]) -> list[str]:
+        if not isinstance(row_forms, list):  # streamed (see prepare): only deals to write
+            return self.tallied(self._write_deals(row_forms))
         mark = (self.org_saved, len(self.created_accounts), len(self.created_products), Counter(self.tally))
         try:
             return self.tallied(self._write(row_forms))
@@ -348,44 +364,55 @@ class PipelineImport(TrackedImport):
             self.tally["products"] += len(new_products)
         return self._write_deals(row_forms)
 
-    def _write_deals(self, row_forms: list[PipelineRowForm]) -> list[str]:
-        """New deals go in by COPY (`salesplan.bulk`), then their stage history; changed ones by one bulk
-        UPDATE, with a stage change when their stage moved."""
+    def _write_deals(self, row_forms: Iterable[PipelineRowForm]) -> list[str]:
+        """New deals go in by COPY (`salesplan.bulk`) as the rows come, then their stage history; changed
+        ones by one bulk UPDATE, with a stage change when their stage moved."""
         now = timezone.now()
-        new, changed, moves, outcomes = [], [], [], []
-        for form in row_forms:
-            data = form.cleaned_data
-            agent = self.lookups.users[data["sales_agent"]]
-            name = data["account"] or PLACEHOLDER_ACCOUNT.format(
-                agent=self.lookups.agents[data["sales_agent"]]
-            )
-            account = self.lookups.accounts[name.lower()]
-            product = self.lookups.products.get(data["product"].lower()) if data["product"] else None
-            product_id = product.pk if product else None
-            saved = self.lookups.existing.get(data["opportunity_id"])
-            stage, engage, close, value = (
-                data[k] for k in ("deal_stage", "engage_date", "close_date", "close_value")
-            )
-            if saved is None:
-                new.append((data["opportunity_id"], account.pk, product_id, agent.pk, stage, engage, close,
-                            value, *NEW_DEAL_DEFAULTS, now, now))  # fmt: skip
-                outcomes.append(CREATED)
-                continue
-            if saved == DealState(saved.pk, agent.pk, account.pk, product_id, stage, engage, close, value):
-                outcomes.append(UNCHANGED)  # most rows of a file imported again
-                continue
-            changed.append(Opportunity(
-                pk=saved.pk, external_id=data["opportunity_id"], account_id=account.pk, product_id=product_id,
-                owner_id=agent.pk, stage=stage, engage_date=engage, close_date=close, value=value, updated_at=now,
-            ))  # fmt: skip
-            outcomes.append(UPDATED)
-            if stage != saved.stage:
-                moves.append((saved.pk, saved.stage, stage, _reached_on(stage, engage, close, self.today)))
-        bulk.insert_rows(Opportunity, NEW_DEAL_COLUMNS, new)
+        new_ids, new_moves, changed, moves, outcomes = [], [], [], [], []  # moves: of saved deals, by id
+        lookups = self.lookups
+
+        def new_deals() -> Iterator[tuple]:
+            for form in row_forms:
+                data = form.cleaned_data
+                agent = lookups.users[data["sales_agent"]]
+                name = data["account"] or PLACEHOLDER_ACCOUNT.format(
+                    agent=lookups.agents[data["sales_agent"]]
+                )
+                account = lookups.accounts[name.lower()]
+                product = lookups.products.get(data["product"].lower()) if data["product"] else None
+                product_id = product.pk if product else None
+                external_id = data["opportunity_id"]
+                saved = lookups.existing.get(external_id)
+                stage, engage, close, value = (
+                    data[k] for k in ("deal_stage", "engage_date", "close_date", "close_value")
+                )
+                if saved is None:
+                    outcomes.append(CREATED)
+                    new_ids.append(external_id)
+                    new_moves.extend((external_id, *change) for change in self._history(stage, engage, close))
+                    yield (external_id, account.pk, product_id, agent.pk, stage, engage, close, value,
+                           *NEW_DEAL_DEFAULTS, now, now)  # fmt: skip
+                elif saved == DealState(
+                    saved.pk, agent.pk, account.pk, product_id, stage, engage, close, value
+                ):
+                    outcomes.append(UNCHANGED)  # most rows of a file imported again
+                else:
+                    changed.append(Opportunity(
+                        pk=saved.pk, external_id=external_id, account_id=account.pk, product_id=product_id,
+                        owner_id=agent.pk, stage=stage, engage_date=engage, close_date=close, value=value,
+                        updated_at=now,
+                    ))  # fmt: skip
+                    outcomes.append(UPDATED)
+                    if stage != saved.stage:
+                        moves.append(
+                            (saved.pk, saved.stage, stage, _reached_on(stage, engage, close, self.today))
+                        )
+
+        bulk.insert_rows(Opportunity, NEW_DEAL_COLUMNS, new_deals())
         Opportunity.objects.bulk_update(changed, OPPORTUNITY_FIELDS)
-        if new:
-            ids = self._deal_ids([deal[0] for deal in new])
-            moves += [(ids[deal[0]], *change) for deal in new for change in self._history(*deal[4:7])]
+        if new_moves:
+            ids = self._deal_ids(new_ids)
+            moves += [(ids[external_id], *change) for external_id, *change in new_moves]
         bulk.insert_rows(StageChange, STAGE_CHANGE_COLUMNS, [(*move, self.by.pk) for move in moves])
         self.tally["stage_changes"] += len(moves)
         return outcomes

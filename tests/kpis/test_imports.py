@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from accounts.models import Region, Role, Team, User
 from kpis import importers
-from kpis.importers import ActivityImport, BalanceImport, pipeline_import
+from kpis.importers import ActivityImport, BalanceImport, PipelineImport, pipeline_import
 from kpis.models import (
     Activity,
     BalanceSnapshot,
@@ -621,6 +621,42 @@ def test_a_pipeline_dry_run_checks_everything_and_writes_nothing(org):
     assert (result.pipeline.created, result.tally["people"]) == (1, 5)
     assert not User.objects.filter(email__endswith="@crm.import").exists()
     assert Opportunity.objects.count() == 0
+
+
+def test_a_pipeline_streams_the_chunks_that_need_nothing_created_and_saves_the_others_first(org, monkeypatch):
+    """A chunk's deals go to the database while they are checked only when the teams file's people are saved
+    and every account and product it names exists; other chunks create those first. Both ways store the same
+    deals and stage history."""
+    monkeypatch.setattr(PipelineImport, "chunk_rows", 2)
+    streamed = []
+    prepare = PipelineImport.prepare
+
+    def spy(self, rows):
+        prepare(self, rows)
+        streamed.append(self.streams)
+
+    monkeypatch.setattr(PipelineImport, "prepare", spy)
+    rows = [
+        "S1,Anna Snelling,GTX,Acme,Won,2017-01-02,2017-02-01,5",  # chunk 1: the people are not saved yet
+        "S2,Anna Snelling,GTX,Acme,Engaging,2017-01-03,,",
+        "S3,Anna Snelling,GTX,Acme,Lost,2017-01-02,2017-02-03,0",  # chunk 2: Anna's unnamed account is
+        "S4,Anna Snelling,GTX,,Prospecting,,,",  # created first
+        "S5,Anna Snelling,GTX,Acme,Won,2017-01-02,2017-03-01,7",  # chunk 3: everything exists: streamed
+    ]
+    result = import_pipeline(org.admin, *rows)
+    assert result.ok, result.pipeline.errors
+    assert streamed == [False, False, True]
+    assert result.pipeline.created == 5
+    assert result.tally["stage_changes"] == 2 + 1 + 2 + 1 + 2
+    paths = {
+        deal.external_id: [(c.from_stage, c.to_stage) for c in deal.stage_changes.all()]
+        for deal in Opportunity.objects.prefetch_related("stage_changes")
+    }
+    assert paths["S3"] == [("", "engaging"), ("engaging", "lost")]
+    assert paths["S4"] == [("", "prospecting")]
+    assert Opportunity.objects.get(external_id="S4").account.legal_name == "Unnamed account (Anna Snelling)"
+    again = import_pipeline(org.admin, *rows)  # every chunk streams now, and nothing changes
+    assert (again.pipeline.unchanged, streamed[-3:]) == (5, [False, True, True])
 
 
 # --- Commands -------------------------------------------------------------------------------------------
