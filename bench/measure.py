@@ -359,39 +359,48 @@ def run_import(kind: str, path: str, rows: int) -> dict:
 
 
 def _copy_into_table(model) -> dict:
-    """A second floor: the rows the import wrote, COPYed out, deleted and COPYed back into the model's own
+    """A second floor: what the import stored, COPYed out, deleted and COPYed back into the model's own
     table (its indexes, constraints and deferred foreign-key checks, committed): what storing these rows
-    costs the database itself, whoever validates them."""
+    costs the database itself, whoever validates them. For opportunities that is the deals and the stage
+    history the import wrote with them."""
     import io
 
     from django.db import connection, transaction
 
-    table = model._meta.db_table
-    columns = ", ".join(
-        connection.ops.quote_name(f.column) for f in model._meta.concrete_fields if not f.primary_key
-    )
+    from kpis.models import StageChange
+
     mine = model.objects.filter(external_id__startswith=IMPORT_PREFIX)
     rows = mine.count()
-    data = io.StringIO()
+    tables = [(model, mine)]
+    if model.__name__ == "Opportunity":  # the stage history goes first (it points to the deals)
+        tables.insert(0, (StageChange, StageChange.objects.filter(opportunity__in=mine)))
+    copied = []
     with connection.cursor() as cursor:
-        pattern = IMPORT_PREFIX + "%"
-        cursor.cursor.copy_expert(
-            cursor.cursor.mogrify(
-                f"COPY (SELECT {columns} FROM {table} WHERE external_id LIKE %s) TO STDOUT",  # noqa: S608 - model names
-                [pattern],
-            ).decode(),
-            data,
-        )
-    if model.__name__ == "Opportunity":  # the stage history the import wrote goes first
-        from kpis.models import StageChange
-
-        StageChange.objects.filter(opportunity__external_id__startswith=IMPORT_PREFIX).delete()
-    mine.delete()
-    data.seek(0)
+        for table_model, queryset in tables:
+            table = table_model._meta.db_table
+            columns = ", ".join(
+                connection.ops.quote_name(f.column) for f in table_model._meta.concrete_fields
+            )
+            select, params = queryset.values_list("pk").query.sql_with_params()
+            data = io.StringIO()
+            cursor.cursor.copy_expert(
+                cursor.cursor.mogrify(
+                    f"COPY (SELECT {columns} FROM {table} WHERE id IN ({select})) TO STDOUT",  # noqa: S608 - model names
+                    params,
+                ).decode(),
+                data,
+            )
+            copied.append((table, columns, data))
+    for _model, queryset in tables:
+        queryset.delete()
     began = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", data)
+        for table, columns, data in reversed(copied):  # the deals before their history
+            data.seek(0)
+            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", data)
     seconds = time.perf_counter() - began
+    for _model, queryset in tables:
+        queryset.delete()
     return {"rows": rows, "seconds": round(seconds, 3), "rows_per_second": round(rows / seconds)}
 
 
