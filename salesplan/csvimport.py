@@ -3,10 +3,12 @@ opportunities later).
 
 How an import works, and why:
 
-- **Each row goes through a Django form**, so a CSV row meets the same field rules as the page that
-  edits the record (required fields, lengths, choices, numbers). A spec (`ImportSpec`) says which
-  columns exist, builds the form of a row, and saves a valid form. Form field names are the column
-  names, so an error on a field is reported under the column the person typed it in.
+- **Each row goes through a form**, so a CSV row meets the same field rules as the page that edits the
+  record (required fields, lengths, choices, numbers). A spec (`ImportSpec`) says which columns exist,
+  builds the form of a row, and saves a valid form. Form field names are the column names, so an error on
+  a field is reported under the column the person typed it in. The form is a Django form, or for files of
+  100,000 rows a `RowForm`: the same Django fields (`model_field` takes a model's), `clean_<name>()` and
+  `clean()`, at a fraction of the cost per row.
 - **Every problem is reported, not the first one.** Each error names the data row (1-based, the header
   is not a row), the line in the file (the header is line 1, so with no multi-line cells line = row + 1,
   the row number a spreadsheet shows), the column and the message. People fix a file in one go.
@@ -17,8 +19,10 @@ How an import works, and why:
   has a problem nothing more is saved, but every later row is still checked and reported. If saving fails
   (an `IntegrityError` from a concurrent change, say), the failing row is reported and everything is
   rolled back. Specs may save in batches (bulk inserts, for speed); a refused batch is saved again row by
-  row to find the row to report. A dry run saves the same way and then rolls back, so it catches
-  everything a real run would.
+  row to find the row to report. A spec that `streams` saves a chunk while its rows are checked (its rows
+  go to PostgreSQL's COPY as they come, so the database stores them while Python checks the next); a
+  chunk the database refuses is undone (a savepoint) and saved again in batches to name the row. A dry
+  run saves the same way and then rolls back, so it catches everything a real run would.
 - **File problems are named plainly** (and nothing is imported): not UTF-8 (we read UTF-8, with or without
   Excel's BOM; checked over the whole file first when it can be read twice), an Excel
   workbook instead of CSV, an empty file, missing required columns (listed), unknown columns (an error,

@@ -13,8 +13,10 @@ and column, nothing saved unless every row is valid, one transaction). On top of
 - **Visibility.** Lookups are made among what the importer may change, as on the pages: an owner, account
   or opportunity outside the importer's teams is "unknown" or refused. Only an administrator imports a
   teams file, because it creates people, teams and regions.
-- **Speed.** Names are looked up once for the whole file (`prepare`, a few queries per 500 names) and rows
-  are saved in batches of 1,000 (`bulk_create`, `bulk_update`): never a query per row.
+- **Speed.** Names are looked up once for the whole file (`prepare`: a query per 200 names not met yet,
+  and one for a chunk's external ids); rows are checked by a `RowForm` and new ones go in by COPY while the
+  chunk is checked (`salesplan.bulk`), changed ones by one bulk update per chunk: never a query per row.
+  100,000 activities import in about 6 s at bank scale (`make bench`).
 
 The CRM layout (Maven Analytics' "CRM Sales Opportunities"): the teams file has
 `sales_agent,manager,regional_office`; each regional office becomes a region (matched by name), each
