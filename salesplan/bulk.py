@@ -136,6 +136,23 @@ def insert_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Seque
             )
 
 
+def reserve_ids(model: type[Model], count: int) -> list[int] | None:
+    """`count` new primary keys for the model's table, taken from its sequence on PostgreSQL (one query), so
+    that rows written by COPY carry their ids and need not be read back to learn them; None elsewhere (the
+    caller reads them back). Ids a caller leaves unused are skipped, as after any rolled-back insert."""
+    if connection.vendor != "postgresql":
+        return None
+    if count <= 0:
+        return []
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
 def _preparer(field: Field):
     """How a value goes to the database through INSERT: as the field prepares it (decimals first rounded to
     the column's places, half away from zero, as PostgreSQL's COPY does); a JSON column's text as it is."""

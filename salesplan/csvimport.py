@@ -46,9 +46,11 @@ import itertools
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
@@ -691,17 +693,30 @@ class CodeChoiceField(forms.Field):
         # Per language; shared by the copies a form makes of its fields, so built once per import.
         self._lookups: dict[str, dict[str, Any]] = {}
 
-    def _lookup(self) -> dict[str, Any]:
-        language = translation.get_language() or ""
+    def _lookup(self, language: str | None = None) -> dict[str, Any]:
+        """The accepted words (as `_key` writes them) and their choice, in `language` (default: the current)."""
+        language = language or translation.get_language() or ""
         if language not in self._lookups:
             lookup = {_key(alias): value for alias, value in self.aliases.items()}
             for value, label in self.choices:
                 with translation.override("en"):
                     lookup[_key(label)] = value
-                lookup[_key(label)] = value
+                with translation.override(language or None):
+                    lookup[_key(label)] = value
                 lookup[_key(value)] = value
             self._lookups[language] = lookup
         return self._lookups[language]
+
+    @cached_property
+    def _everywhere(self) -> dict[str, Any]:
+        """The words that give the same choice in every language SalesPlan ships (the codes, the English
+        labels...): a cell among them needs no look-up of the current language (a tenth of a row's cost)."""
+        lookups = [self._lookup(code) for code, _name in settings.LANGUAGES]
+        return {
+            word: value
+            for word, value in lookups[0].items()
+            if all(other.get(word, SLOW) == value for other in lookups[1:])
+        }
 
     def to_python(self, value):
         text = (value or "").strip()
@@ -724,7 +739,10 @@ class CodeChoiceField(forms.Field):
         """`RowForm`'s cheap check (see `quick`): a known word gives its choice, anything else is clean()'s."""
         if self.validators or value.__class__ is not str or not value:
             return SLOW
-        found = self._lookup().get(_key(value))
+        word = _key(value)
+        found = self._everywhere.get(word)
+        if found is None:
+            found = self._lookup().get(word)
         return SLOW if found is None else self.coerce(found)
 
 

@@ -129,3 +129,24 @@ def test_a_query_while_copy_reads_its_rows_is_refused_plainly():
 def test_an_empty_list_writes_nothing(django_assert_num_queries):
     with django_assert_num_queries(0):
         bulk.insert_rows(Activity, COLUMNS, [])
+
+
+@pytest.mark.parametrize("path", [True, False], ids=["copy", "insert-values"], indirect=True)
+def test_reserved_ids_are_new_distinct_and_never_given_again(path, django_assert_num_queries):
+    """Rows written with ids taken from the table's sequence keep them, and rows added later without an id
+    get others: the sequence has moved past the reserved ones."""
+    if connection.vendor != "postgresql":
+        assert bulk.reserve_ids(Activity, 3) is None  # elsewhere the caller reads the ids back
+        return
+    account = AccountFactory()
+    with django_assert_num_queries(1):
+        ids = bulk.reserve_ids(Activity, 3)
+    assert len(set(ids)) == 3
+    assert bulk.reserve_ids(Activity, 0) == []
+    rows = _activity_rows(account, ["one", "two", "three"], timezone.now())
+    bulk.insert_rows(Activity, [*COLUMNS, "id"], [(*row, pk) for row, pk in zip(rows, ids, strict=True)])
+    assert dict(Activity.objects.values_list("id", "notes")) == dict(
+        zip(ids, ["one", "two", "three"], strict=True)
+    )
+    later = Activity.objects.create(owner=account.owner, account=account, kind="conversation", date=DAY)
+    assert later.pk not in ids

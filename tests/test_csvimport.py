@@ -447,3 +447,20 @@ def test_a_row_form_cleans_like_a_django_form():
         "name": ["Ensure this value has at most 10 characters (it has 11)."],
         ROW: ["Unlucky row."],
     }
+
+
+def test_a_choice_cell_is_read_in_the_current_language_by_the_same_field_one_language_after_another():
+    """The words every shipped language reads alike skip the language look-up; the others are still read
+    in the current language, whichever came first."""
+    field = CodeChoiceField(choices=ActivityKind.choices, required=True)
+    fast = quick(field)
+    for language, expected in (
+        ("fr", ActivityKind.APPOINTMENT),
+        ("en", SLOW),
+        ("fr", ActivityKind.APPOINTMENT),
+    ):
+        with translation.override(language):
+            assert fast("Rendez-vous") == expected, language
+            assert fast("appointment") == fast("Appointment") == ActivityKind.APPOINTMENT
+    with translation.override("en"), pytest.raises(forms.ValidationError):
+        field.clean("Rendez-vous")

@@ -69,6 +69,16 @@ def by_lower_name(queryset: QuerySet, field_name: str, names: list[str]) -> dict
     return found
 
 
+def ids_by_lower_name(queryset: QuerySet, field_name: str, names: list[str]) -> dict[str, int]:
+    """{lower-case name: id} for the rows named in `names`, a query per NAMES names: for a lookup kept for a
+    whole import, plain ids rather than model instances (less than half the cost)."""
+    found = {}
+    keyed = queryset.annotate(_key=Lower(field_name))
+    for chunk in chunks(names):
+        found.update(keyed.filter(_key__in=chunk).values_list("_key", "pk"))
+    return found
+
+
 def crm_email(name: str) -> str:
     """The e-mail address of a person the CRM names: `Anna Snelling` → anna.snelling@crm.import."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()

@@ -47,6 +47,7 @@ from .base import (
     chunks,
     first_row_check,
     grouped,
+    ids_by_lower_name,
     lower_values,
     outcome_text,
 )
@@ -96,7 +97,7 @@ class DealState:
 class PipelineLookups:
     agents: dict[str, str | None] = field(default_factory=dict)  # lower agent name → name (None: ambiguous)
     users: dict[str, User] = field(default_factory=dict)  # lower agent name → the RM (after the org is saved)
-    accounts: dict[str, Account] = field(default_factory=dict)  # lower legal name → account
+    accounts: dict[str, int] = field(default_factory=dict)  # lower legal name → the account's id
     foreign_accounts: set[str] = field(default_factory=set)  # lower names of accounts out of reach
     products: dict[str, Product] = field(default_factory=dict)  # lower name → product
     existing: dict[str, DealState] = field(default_factory=dict)  # opportunity id → what is saved
@@ -257,19 +258,20 @@ class PipelineImport(TrackedImport):
         names = lower_values(rows, "account")
         names += [PLACEHOLDER_ACCOUNT.format(agent=name).lower() for name in lookups.agents.values() if name]
         new = sorted({name for name in names if name not in lookups.accounts})
-        found = by_lower_name(Account.objects.only("pk", "legal_name", "owner_id"), "legal_name", new)
+        found = ids_by_lower_name(Account.objects.all(), "legal_name", new)
         lookups.accounts.update(found)
         reachable = owned_by_changeable(viewer=self.by, queryset=Account.objects.all())
-        ids = [a.pk for a in found.values()]
+        ids = list(found.values())
         allowed = {
             pk
             for chunk in chunks(ids, IDS)
             for pk in reachable.filter(pk__in=chunk).values_list("pk", flat=True)
         }
-        lookups.foreign_accounts |= {key for key, a in found.items() if a.pk not in allowed}
+        lookups.foreign_accounts |= {key for key, pk in found.items() if pk not in allowed}
         products = [name for name in lower_values(rows, "product") if name not in lookups.products]
         lookups.products.update(by_lower_name(Product.objects.all(), "name", products))
         external_ids = sorted({row["opportunity_id"] for row in rows if row.get("opportunity_id")})
+        self.new_deals = len(external_ids)  # at most (less those found below): the ids to reserve
         changeable = self.changeable_ids
         for chunk in chunks(external_ids, IDS):
             fields = ("pk", "external_id", "owner_id", "account_id", "product_id", "stage", "engage_date",
@@ -281,6 +283,7 @@ class PipelineImport(TrackedImport):
                     lookups.existing[external_id] = DealState(pk, *state)
                 else:
                     lookups.foreign_deals.add(external_id)
+                self.new_deals -= 1
         # The chunk's deals stream into the database as they are checked when nothing needs creating first:
         # the people of a teams file are saved, and every account and product the rows name exists.
         self.streams = (
@@ -336,18 +339,17 @@ class PipelineImport(TrackedImport):
             self.lookups.users = self.organisation.save(self.tally)
             self.org_saved = True
         users = self.lookups.users
-        new_accounts, new_products = [], []
+        new_accounts: dict[str, Account] = {}  # by lower legal name
+        new_products = []
         for form in row_forms:
             data = form.cleaned_data
             agent = users[data["sales_agent"]]
             name = data["account"] or PLACEHOLDER_ACCOUNT.format(
                 agent=self.lookups.agents[data["sales_agent"]]
             )
-            if name.lower() not in self.lookups.accounts:
-                account = Account(legal_name=name, owner=agent)
-                self.lookups.accounts[name.lower()] = account
-                self.created_accounts.append(name.lower())
-                new_accounts.append(account)
+            key = name.lower()
+            if key not in self.lookups.accounts and key not in new_accounts:
+                new_accounts[key] = Account(legal_name=name, owner=agent)
             product = data["product"]
             if product and product.lower() not in self.lookups.products:
                 self.lookups.products[product.lower()] = Product(name=product, category=IMPORTED_CATEGORY)
@@ -355,10 +357,16 @@ class PipelineImport(TrackedImport):
                 new_products.append(self.lookups.products[product.lower()])
         if new_accounts:
             bulk_create_with_history(
-                new_accounts, Account, default_user=self.by, default_change_reason=HISTORY_REASON
+                list(new_accounts.values()),
+                Account,
+                default_user=self.by,
+                default_change_reason=HISTORY_REASON,
             )
+            for key, account in new_accounts.items():
+                self.lookups.accounts[key] = account.pk
+                self.created_accounts.append(key)
             self.tally["accounts"] += len(new_accounts)
-            self.teams_touched.update(a.owner.team_id for a in new_accounts if a.owner.team_id)
+            self.teams_touched.update(a.owner.team_id for a in new_accounts.values() if a.owner.team_id)
         if new_products:
             Product.objects.bulk_create(new_products)
             self.tally["products"] += len(new_products)
@@ -368,8 +376,20 @@ class PipelineImport(TrackedImport):
         """New deals go in by COPY (`salesplan.bulk`) as the rows come, then their stage history; changed
         ones by one bulk UPDATE, with a stage change when their stage moved."""
         now = timezone.now()
-        new_ids, new_moves, changed, moves, outcomes = [], [], [], [], []  # moves: of saved deals, by id
+        new_ids, new_moves, changed, moves, outcomes = (
+            [],
+            [],
+            [],
+            [],
+            [],
+        )  # moves by deal id; new_moves by CRM id
         lookups = self.lookups
+        # The new deals' ids, taken before COPY starts (no query may run while it reads the rows); None
+        # where they are read back after it.
+        reserved = bulk.reserve_ids(
+            Opportunity, len(row_forms) if isinstance(row_forms, list) else self.new_deals
+        )
+        free_ids = iter(reserved or ())
 
         def new_deals() -> Iterator[tuple]:
             for form in row_forms:
@@ -378,7 +398,7 @@ class PipelineImport(TrackedImport):
                 name = data["account"] or PLACEHOLDER_ACCOUNT.format(
                     agent=lookups.agents[data["sales_agent"]]
                 )
-                account = lookups.accounts[name.lower()]
+                account_id = lookups.accounts[name.lower()]
                 product = lookups.products.get(data["product"].lower()) if data["product"] else None
                 product_id = product.pk if product else None
                 external_id = data["opportunity_id"]
@@ -388,17 +408,24 @@ class PipelineImport(TrackedImport):
                 )
                 if saved is None:
                     outcomes.append(CREATED)
-                    new_ids.append(external_id)
-                    new_moves.extend((external_id, *change) for change in self._history(stage, engage, close))
-                    yield (external_id, account.pk, product_id, agent.pk, stage, engage, close, value,
-                           *NEW_DEAL_DEFAULTS, now, now)  # fmt: skip
+                    path = self._history(stage, engage, close)
+                    deal = (external_id, account_id, product_id, agent.pk, stage, engage, close, value,
+                            *NEW_DEAL_DEFAULTS, now, now)  # fmt: skip
+                    if reserved is None:
+                        new_ids.append(external_id)
+                        new_moves.extend((external_id, *move) for move in path)
+                        yield deal
+                    else:
+                        pk = next(free_ids)
+                        moves.extend((pk, *move) for move in path)
+                        yield (*deal, pk)
                 elif saved == DealState(
-                    saved.pk, agent.pk, account.pk, product_id, stage, engage, close, value
+                    saved.pk, agent.pk, account_id, product_id, stage, engage, close, value
                 ):
                     outcomes.append(UNCHANGED)  # most rows of a file imported again
                 else:
                     changed.append(Opportunity(
-                        pk=saved.pk, external_id=external_id, account_id=account.pk, product_id=product_id,
+                        pk=saved.pk, external_id=external_id, account_id=account_id, product_id=product_id,
                         owner_id=agent.pk, stage=stage, engage_date=engage, close_date=close, value=value,
                         updated_at=now,
                     ))  # fmt: skip
@@ -408,7 +435,9 @@ class PipelineImport(TrackedImport):
                             (saved.pk, saved.stage, stage, _reached_on(stage, engage, close, self.today))
                         )
 
-        bulk.insert_rows(Opportunity, NEW_DEAL_COLUMNS, new_deals())
+        bulk.insert_rows(
+            Opportunity, NEW_DEAL_COLUMNS + (["id"] if reserved is not None else []), new_deals()
+        )
         Opportunity.objects.bulk_update(changed, OPPORTUNITY_FIELDS)
         if new_moves:
             ids = self._deal_ids(new_ids)

@@ -27,6 +27,7 @@ from kpis.models import (
     Product,
     StageChange,
 )
+from salesplan import bulk
 from salesplan.celery import app
 from salesplan.csvimport import RowError, csv_import
 from targeting.models import Account
@@ -623,11 +624,17 @@ def test_a_pipeline_dry_run_checks_everything_and_writes_nothing(org):
     assert Opportunity.objects.count() == 0
 
 
-def test_a_pipeline_streams_the_chunks_that_need_nothing_created_and_saves_the_others_first(org, monkeypatch):
+@pytest.mark.parametrize("read_back", [False, True], ids=["ids-reserved", "ids-read-back"])
+def test_a_pipeline_streams_the_chunks_that_need_nothing_created_and_saves_the_others_first(
+    org, monkeypatch, read_back
+):
     """A chunk's deals go to the database while they are checked only when the teams file's people are saved
     and every account and product it names exists; other chunks create those first. Both ways store the same
-    deals and stage history."""
+    deals and stage history, whether the new deals' ids are taken from the sequence first (PostgreSQL) or
+    read back after they are written (elsewhere)."""
     monkeypatch.setattr(PipelineImport, "chunk_rows", 2)
+    if read_back:
+        monkeypatch.setattr(bulk, "reserve_ids", lambda model, count: None)
     streamed = []
     prepare = PipelineImport.prepare
 
