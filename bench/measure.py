@@ -30,6 +30,7 @@ ADMIN_PAGES = [
 ]  # fmt: skip
 IMPORTER = "director1@bench.example"  # sees region 1: rm0001 … rm0120
 IMPORT_PREFIX = "BENCH-IMPORT-"
+FLOOR_TRIES = 3  # COPY of what an import stored, timed this many times (the best counts)
 
 
 class SqlTimer:
@@ -391,17 +392,25 @@ def _copy_into_table(model) -> dict:
                 data,
             )
             copied.append((table, columns, data))
+    seconds = []
+    for _ in range(FLOOR_TRIES):  # best of three: the floor as fast as this machine makes it
+        for _model, queryset in tables:
+            queryset.delete()
+        began = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            for table, columns, data in reversed(copied):  # the deals before their history
+                data.seek(0)
+                cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", data)
+        seconds.append(time.perf_counter() - began)
     for _model, queryset in tables:
         queryset.delete()
-    began = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        for table, columns, data in reversed(copied):  # the deals before their history
-            data.seek(0)
-            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", data)
-    seconds = time.perf_counter() - began
-    for _model, queryset in tables:
-        queryset.delete()
-    return {"rows": rows, "seconds": round(seconds, 3), "rows_per_second": round(rows / seconds)}
+    best = min(seconds)
+    return {
+        "rows": rows,
+        "seconds": round(best, 3),
+        "rows_per_second": round(rows / best),
+        "tries": FLOOR_TRIES,
+    }
 
 
 def copy_floor(path: str, rows: int) -> dict:

@@ -15,12 +15,13 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import db
+from bench import db, measure
 
 ACTIVITY_ROWS = (20_000, 100_000)
 OPPORTUNITY_ROWS = (20_000, 100_000)
 PLAN_ACTUAL_GOAL = 1.5
 IMPORT_GOAL = 1 / 3
+IMPORT_TRIES = 2  # each import is run this many times, each in a fresh process; the fastest counts
 MEMORY_GROWTH = 1.2  # "does not grow with the file": 5× the rows, at most 1.2× the peak memory
 
 
@@ -76,10 +77,16 @@ def measure_imports() -> dict:
             for rows in sizes:
                 path = str(Path(tmp) / f"{kind}-{rows}.csv")
                 db.child(db.BENCH_DB, "bench.measure", "write", kind, str(rows), path)
+                tries = [
+                    db.child(db.BENCH_DB, "bench.measure", "import", kind, str(rows), path, debug=False)
+                    for _ in range(IMPORT_TRIES)
+                ]
+                best = dict(min(tries, key=lambda t: t["seconds"]))
+                best["table_copy"] = min((t["table_copy"] for t in tries), key=lambda c: c["seconds"])
+                best["peak_rss_mb"] = max(t["peak_rss_mb"] for t in tries)
+                best["tries"] = [t["seconds"] for t in tries]
                 out[f"{kind} {rows}"] = {
-                    "import": db.child(
-                        db.BENCH_DB, "bench.measure", "import", kind, str(rows), path, debug=False
-                    ),
+                    "import": best,
                     "copy": db.child(
                         db.BENCH_DB, "bench.measure", "copy", kind, str(rows), path, debug=False
                     ),
@@ -294,19 +301,21 @@ def render(fig: dict) -> str:
         "## Imports",
         "",
         "The management commands (`import_activities`, `import_opportunities --as director1@bench.example`) on "
-        "generated files in the kpis layouts, each in its own process (peak memory: its `ru_maxrss`). The import "
+        f"generated files in the kpis layouts, each run {IMPORT_TRIES} times in a fresh process: the fastest run "
+        "counts, and the highest peak memory (the process's `ru_maxrss`). The import "
         "streams the file: 2,000 rows at a time are read, looked up, checked (`salesplan.csvimport.RowForm`: "
         "the row form's Django fields and rules) and, as they are checked, COPYed into their table, all in one "
         "transaction rolled back whole when any row has a problem; the keys of older chunks (a row given twice "
         "is refused, naming the first) wait in a temporary table rather than in memory.",
         "",
-        "The floor is PostgreSQL's own COPY of the same rows: what the import stored (the activities; the deals "
-        "and the stage history written with them), COPYed out, deleted and COPYed back into the same tables "
-        "with their indexes, constraints and deferred foreign-key checks, and committed, in the same run, "
-        "right after the import. For scale, the last columns give COPY of the CSV file as it is into a scratch "
-        "table of text columns (no index, no constraint, no conversion): even PostgreSQL's COPY into the "
-        "real tables reaches only a few hundredths of that rate, so no import that stores its rows can reach "
-        "a third of it; the goal is judged against the first floor.",
+        "The floor is PostgreSQL's own COPY of the same rows: what the import stored (the activities; the "
+        "deals and the stage history written with them), COPYed out, deleted and COPYed back into the same "
+        "tables with their indexes, constraints and deferred foreign-key checks, and committed, right after "
+        f"each import run, {measure.FLOOR_TRIES} times: the fastest of all counts. For scale, the last columns"
+        " give COPY of the CSV file as it is into a scratch table of text columns (no index, no constraint, "
+        "no conversion): even PostgreSQL's COPY into the real tables reaches only a few hundredths of that "
+        "rate, so no import that stores its rows can reach a third of it; the goal is judged against the "
+        "first floor.",
         "",
         "| file | rows | import s | of which SQL s (queries) | import rows/s | COPY of the same rows rows/s "
         "| share of it | peak memory MB | COPY of the file into a scratch table rows/s | the floor's share of it |",
