@@ -45,13 +45,45 @@ def prepare(fresh: bool) -> dict:
         figures["generate"] = db.child(db.BENCH_DB, "bench.generate")
         figures["generate"]["migrate_seconds"] = round(migrate, 1)
         figures["generate"]["wall_seconds"] = round(time.perf_counter() - began, 1)
+        _keep_generation(figures["generate"])
     else:
-        figures["generate"] = None  # kept from an earlier run
+        figures["generate"] = _kept_generation()  # the figures of the run that generated the data
     if fresh or not db.exists(db.DEMO_DB):
         db.recreate(db.DEMO_DB)
         db.manage(db.DEMO_DB, "migrate", "--noinput", "--verbosity", "0")
         db.manage(db.DEMO_DB, "seed_demo")
     return figures
+
+
+def _keep_generation(figures: dict) -> None:
+    """Keep the generation's figures in the bench database itself, for later runs that reuse the data."""
+    import psycopg2
+
+    with psycopg2.connect(db.url(db.BENCH_DB)) as conn, conn.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_generation (generated_at timestamptz NOT NULL DEFAULT now(), "
+            "figures jsonb NOT NULL)"
+        )
+        cursor.execute("INSERT INTO bench_generation (figures) VALUES (%s)", [json.dumps(figures)])
+    conn.close()
+
+
+def _kept_generation() -> dict | None:
+    """The figures of the run that generated the bench data (None for data generated before they were kept)."""
+    import psycopg2
+
+    with psycopg2.connect(db.url(db.BENCH_DB)) as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('bench_generation') IS NOT NULL")
+        if not cursor.fetchone()[0]:
+            return None
+        cursor.execute(
+            "SELECT generated_at, figures FROM bench_generation ORDER BY generated_at DESC LIMIT 1"
+        )
+        row = cursor.fetchone()
+    conn.close()
+    if row is None:
+        return None
+    return {**row[1], "earlier": row[0].astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
 
 WRITTEN_TABLES = (
@@ -199,6 +231,12 @@ def render(fig: dict) -> str:
     ]
     gen = fig["generate"]
     if gen:
+        if gen.get("earlier"):
+            lines += [
+                f"The bench database already held the data: this run reused it (`--fresh` regenerates). It was "
+                f"generated on {gen['earlier']}, by an earlier run, with these figures:",
+                "",
+            ]
         lines += ["| table | rows |", "| --- | ---: |"]
         lines += [f"| {k} | {v:,} |" for k, v in gen["counts"].items()]
         lines += [
