@@ -421,9 +421,11 @@ def render(fig: dict) -> str:
             f"{load['requests']:,} requests, {load['failures']} failures, {load['concurrency']} people "
             f"({', '.join(f'{n} {r}' for r, n in load['by_role'].items())}) for {load['duration_s']} s against "
             f"gunicorn with {load['workers']} workers, on the same machine as the load generator and PostgreSQL. "
-            "The login rows are the people logging in once at the start (password hashing). The first columns "
-            "come from the load; the last two from a run just before it with one person per role, where each "
-            "page's time is its own work.",
+            "The login rows and the checkpoint list are each person's start, once, all of them at the same "
+            "moment: logging in (password hashing, which keeps both cores busy then), then the list of meetings "
+            "to pick one to open; the goal is judged on the pages people go back to. The first columns come "
+            "from the load; the last two from a run just before it with one person per role, where each page's "
+            "time is its own work.",
             "",
             "<details><summary>Raw figures</summary>",
             "",
