@@ -47,7 +47,6 @@ from .base import (
     chunks,
     first_row_check,
     grouped,
-    ids_by_lower_name,
     lower_values,
     outcome_text,
 )
@@ -258,7 +257,7 @@ class PipelineImport(TrackedImport):
         names = lower_values(rows, "account")
         names += [PLACEHOLDER_ACCOUNT.format(agent=name).lower() for name in lookups.agents.values() if name]
         new = sorted({name for name in names if name not in lookups.accounts})
-        found = ids_by_lower_name(Account.objects.all(), "legal_name", new)
+        found = by_lower_name(Account.objects.all(), "legal_name", new, "pk")
         lookups.accounts.update(found)
         reachable = owned_by_changeable(viewer=self.by, queryset=Account.objects.all())
         ids = list(found.values())
@@ -271,7 +270,6 @@ class PipelineImport(TrackedImport):
         products = [name for name in lower_values(rows, "product") if name not in lookups.products]
         lookups.products.update(by_lower_name(Product.objects.all(), "name", products))
         external_ids = sorted({row["opportunity_id"] for row in rows if row.get("opportunity_id")})
-        self.new_deals = len(external_ids)  # at most (less those found below): the ids to reserve
         changeable = self.changeable_ids
         for chunk in chunks(external_ids, IDS):
             fields = ("pk", "external_id", "owner_id", "account_id", "product_id", "stage", "engage_date",
@@ -283,7 +281,8 @@ class PipelineImport(TrackedImport):
                     lookups.existing[external_id] = DealState(pk, *state)
                 else:
                     lookups.foreign_deals.add(external_id)
-                self.new_deals -= 1
+        # At most this many of the chunk's deals are new: the ids reserved when its deals stream.
+        self.new_deals = len(external_ids) - len(lookups.existing) - len(lookups.foreign_deals)
         # The chunk's deals stream into the database as they are checked when nothing needs creating first:
         # the people of a teams file are saved, and every account and product the rows name exists.
         self.streams = (
@@ -376,19 +375,16 @@ class PipelineImport(TrackedImport):
         """New deals go in by COPY (`salesplan.bulk`) as the rows come, then their stage history; changed
         ones by one bulk UPDATE, with a stage change when their stage moved."""
         now = timezone.now()
-        new_ids, new_moves, changed, moves, outcomes = (
-            [],
-            [],
-            [],
-            [],
-            [],
-        )  # moves by deal id; new_moves by CRM id
+        new_ids, new_moves = [], []  # new deals' CRM ids and stage history, when their ids are read back
+        changed, moves, outcomes = [], [], []  # moves: stage changes by deal id
         lookups = self.lookups
         # The new deals' ids, taken before COPY starts (no query may run while it reads the rows); None
         # where they are read back after it.
-        reserved = bulk.reserve_ids(
-            Opportunity, len(row_forms) if isinstance(row_forms, list) else self.new_deals
-        )
+        if isinstance(row_forms, list):  # a batch saved after its checks: its new deals are known
+            new_count = sum(f.cleaned_data["opportunity_id"] not in lookups.existing for f in row_forms)
+        else:  # streamed: counted from the chunk's ids before its rows are checked
+            new_count = self.new_deals
+        reserved = bulk.reserve_ids(Opportunity, new_count)
         free_ids = iter(reserved or ())
 
         def new_deals() -> Iterator[tuple]:

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django import forms
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -34,7 +33,6 @@ from .base import (
     BATCH,
     CHUNK_ROWS,
     IDS,
-    NAMES,
     TWICE,
     IsoDateField,
     TrackedImport,
@@ -67,17 +65,13 @@ def _account_refs(found: dict[str, AccountRef | None], user: User, names: list[s
     """Add to `found` the accounts the user may change named in `names` and not looked up before (by lower
     legal name; None for a name with none, so that it is not looked up again)."""
     new = [name for name in names if name not in found]
-    if not new:
-        return
-    keyed = accounts_changeable_by(viewer=user).select_related(None).annotate(_key=Lower("legal_name"))
-    for chunk in chunks(new, NAMES):
-        rows = keyed.filter(_key__in=chunk).values_list(
-            "_key", "pk", "legal_name", "owner_id", "owner__display_name", "owner__email"
-        )
-        found.update(
-            (key, AccountRef(pk, name, owner, shown or email)) for key, pk, name, owner, shown, email in rows
-        )
-    found.update((name, None) for name in new if name not in found)
+    rows = by_lower_name(
+        accounts_changeable_by(viewer=user).select_related(None), "legal_name", new,
+        "pk", "legal_name", "owner_id", "owner__display_name", "owner__email",
+    )  # fmt: skip
+    for name in new:
+        row = rows.get(name)
+        found[name] = None if row is None else AccountRef(*row[:3], owner_name=row[3] or row[4])
 
 
 def _look_up_new(found: dict, queryset, field_name: str, names: list[str]) -> None:
