@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from kpis.models import Activity, ImportJob, ImportStatus
+from kpis.models import Activity, ImportJob, ImportStatus, Opportunity
 from salesplan.celery import app
 from tests.factories.kpis import ImportJobFactory
 from tests.factories.targeting import AccountFactory
@@ -97,3 +97,49 @@ def test_the_page_polls_the_progress_until_the_job_is_done(page, live_server, or
     )
     expect(panel).not_to_have_attribute("hx-trigger", "every 1s")  # polling stopped
     shot("kpi-import-polled-done")
+
+
+PIPELINE_HEADER = "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value"
+
+
+def test_admin_is_told_whose_account_a_row_names_then_imports_a_crm_pipeline(
+    page, live_server, org, password, shot, eager
+):
+    """An activity on another RM's account names both people; a CRM pipeline with existing accounts streams
+    its deals and their stage history, and importing it again changes nothing."""
+    AccountFactory(legal_name="Acme SAS", owner=org.rm_a1)
+    AccountFactory(legal_name="Borel SA", owner=org.rm_a2)
+    _log_in(page, live_server, org.admin.email, password)
+    page.goto(f"{live_server.url}/kpis/import/")
+    _upload(page, f"{HEADER}\nA-1,{org.rm_a1.email},appointment,,Borel SA,,2026-03-10,,\n")
+    rows = page.get_by_test_id("import-errors").get_by_role("row")
+    expect(rows.nth(1).get_by_role("cell")).to_have_text(
+        ["1", "2", "account", "“Borel SA” is an account of RM A2, not of RM A1."]
+    )
+    shot("kpi-import-others-account")
+    assert Activity.objects.count() == 0
+
+    pipeline = (
+        f"{PIPELINE_HEADER}\n"
+        "D-1,RM A1,GTX,Acme SAS,Won,2026-01-05,2026-02-20,1200\n"
+        "D-2,RM A2,GTX,Borel SA,Engaging,2026-02-01,,\n"
+    )
+    for created, unchanged in ((2, 0), (0, 2)):
+        page.goto(f"{live_server.url}/kpis/import/")
+        page.get_by_role("radio", name="Opportunities").check()
+        page.get_by_label("CSV file").set_input_files(
+            files=[{"name": "pipeline.csv", "mimeType": "text/csv", "buffer": pipeline.encode()}]
+        )
+        page.get_by_role("button", name="Upload and import").click()
+        expect(page.get_by_test_id("import-success")).to_contain_text(
+            f"{created} opportunities created, 0 updated, {unchanged} unchanged."
+        )
+    expect(page.get_by_test_id("import-success")).to_contain_text("0 stage changes recorded.")
+    shot("kpi-import-pipeline-again")
+    deals = {d.external_id: d for d in Opportunity.objects.prefetch_related("stage_changes")}
+    assert sorted(deals) == ["D-1", "D-2"]
+    assert [(c.from_stage, c.to_stage) for c in deals["D-1"].stage_changes.order_by("changed_on")] == [
+        ("", "engaging"),
+        ("engaging", "won"),
+    ]
+    assert deals["D-2"].account.legal_name == "Borel SA"
